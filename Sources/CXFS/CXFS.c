@@ -1,0 +1,58 @@
+#define _GNU_SOURCE
+#include "CXFS.h"
+
+#include <fcntl.h>
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int CXFS_ioprio_set(int which, int who, int ioprio)
+{
+	return (int)syscall(SYS_ioprio_set, which, who, ioprio);
+}
+
+int CXFS_gettid(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+int CXFS_ioprio_get(int which, int who)
+{
+	return (int)syscall(SYS_ioprio_get, which, who);
+}
+
+
+const unsigned long CXFS_FS_IOC_GETFSMAP = FS_IOC_GETFSMAP;
+const unsigned long CXFS_FS_IOC_GETVERSION = FS_IOC_GETVERSION;
+const unsigned long CXFS_XFS_IOC_FSGEOMETRY = XFS_IOC_FSGEOMETRY;
+const unsigned long CXFS_XFS_IOC_AG_GEOMETRY = XFS_IOC_AG_GEOMETRY;
+const unsigned long CXFS_XFS_IOC_RTGROUP_GEOMETRY = XFS_IOC_RTGROUP_GEOMETRY;
+const unsigned long CXFS_XFS_IOC_GETPARENTS = XFS_IOC_GETPARENTS;
+const unsigned long CXFS_XFS_IOC_GETPARENTS_BY_HANDLE = XFS_IOC_GETPARENTS_BY_HANDLE;
+const unsigned long CXFS_XFS_IOC_SCRUB_METADATA = XFS_IOC_SCRUB_METADATA;
+const unsigned long CXFS_XFS_IOC_HEALTH_MONITOR = XFS_IOC_HEALTH_MONITOR;
+const unsigned long CXFS_XFS_IOC_HEALTH_FD_ON_MONITORED_FS = XFS_IOC_HEALTH_FD_ON_MONITORED_FS;
+const unsigned long CXFS_XFS_IOC_VERIFY_MEDIA = XFS_IOC_VERIFY_MEDIA;
+const unsigned long CXFS_XFS_IOC_PATH_TO_FSHANDLE = XFS_IOC_PATH_TO_FSHANDLE;
+const unsigned long CXFS_XFS_IOC_PATH_TO_HANDLE = XFS_IOC_PATH_TO_HANDLE;
+const unsigned long CXFS_XFS_IOC_FD_TO_HANDLE = XFS_IOC_FD_TO_HANDLE;
+const unsigned long CXFS_XFS_IOC_OPEN_BY_HANDLE = XFS_IOC_OPEN_BY_HANDLE;
+const unsigned long CXFS_XFS_IOC_BULKSTAT = XFS_IOC_BULKSTAT;
+
+const int CXFS_O_DIRECT = O_DIRECT;
+const int CXFS_O_NOATIME = O_NOATIME;
+
+const unsigned long CXFS_BLKSSZGET = BLKSSZGET;
+const unsigned long CXFS_BLKPBSZGET = BLKPBSZGET;
+const unsigned long CXFS_BLKGETSIZE64 = BLKGETSIZE64;
+
+const __u64 CXFS_XFS_FMR_OWN_FREE = XFS_FMR_OWN_FREE;
+const __u64 CXFS_XFS_FMR_OWN_UNKNOWN = XFS_FMR_OWN_UNKNOWN;
+const __u64 CXFS_XFS_FMR_OWN_FS = XFS_FMR_OWN_FS;
+const __u64 CXFS_XFS_FMR_OWN_LOG = XFS_FMR_OWN_LOG;
+const __u64 CXFS_XFS_FMR_OWN_AG = XFS_FMR_OWN_AG;
+const __u64 CXFS_XFS_FMR_OWN_INOBT = XFS_FMR_OWN_INOBT;
+const __u64 CXFS_XFS_FMR_OWN_INODES = XFS_FMR_OWN_INODES;
+const __u64 CXFS_XFS_FMR_OWN_REFC = XFS_FMR_OWN_REFC;
+const __u64 CXFS_XFS_FMR_OWN_COW = XFS_FMR_OWN_COW;
+const __u64 CXFS_XFS_FMR_OWN_DEFECTIVE = XFS_FMR_OWN_DEFECTIVE;

@@ -1,0 +1,53 @@
+import CXFS
+import Glibc
+
+/// Reads through the kernel: XFS_IOC_VERIFY_MEDIA (Linux 7.0) reads a
+/// device range one bio at a time and, with XFS_VERIFY_MEDIA_REPORT,
+/// tells the health monitor (and so xfs_healer and fanotify) about media
+/// errors. The kernel stops at the first failing bio: `me_ioerror` says
+/// why only when nothing was verified before it; otherwise the call just
+/// returns early (a short advance) and the caller asks again from there.
+struct VerifyMediaReader: BlockingReader {
+    let mount: FileDescriptor
+    let device: DeviceRole
+    let maxIOSize: UInt32
+    let restMicroseconds: UInt32
+
+    func read(_ range: ByteRange, into buffer: AlignedBuffer, report: Bool) -> ReadOutcome {
+        var request = xfs_verify_media()
+        request.me_dev = device.xfsDevice
+        request.me_flags = report ? UInt32(XFS_VERIFY_MEDIA_REPORT) : 0
+        request.me_start_daddr = range.start >> 9
+        request.me_end_daddr = range.end >> 9
+        request.me_max_io_size = maxIOSize
+        request.me_rest_us = restMicroseconds
+        do {
+            try mount.ioctl(CXFS_XFS_IOC_VERIFY_MEDIA, &request)
+        } catch {
+            return .failed(error)
+        }
+        let verified = Int((request.me_start_daddr - (range.start >> 9)) << 9)
+        if request.me_ioerror != 0 {
+            return verified == 0 ? .failed(Errno(Int32(request.me_ioerror))) : .partial(verified: verified, error: Errno(Int32(request.me_ioerror)))
+        }
+        if request.me_start_daddr >= range.end >> 9 { return .complete }
+        // The kernel clamps the end to the device size: a shrunken device.
+        if request.me_end_daddr < range.end >> 9 && request.me_start_daddr >= request.me_end_daddr {
+            return verified == 0 ? .failed(.ENXIO) : .partial(verified: verified, error: .ENXIO)
+        }
+        return .partial(verified: verified, error: nil)
+    }
+
+    /// Whether the running kernel has XFS_IOC_VERIFY_MEDIA: an empty range
+    /// aligned to any sector size (start = end = 0) returns 0 when it does.
+    static func probe(_ mount: FileDescriptor) -> Errno? {
+        var request = xfs_verify_media()
+        request.me_dev = DeviceRole.data.xfsDevice
+        do {
+            try mount.ioctl(CXFS_XFS_IOC_VERIFY_MEDIA, &request)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

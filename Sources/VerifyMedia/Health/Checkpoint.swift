@@ -1,0 +1,125 @@
+import Foundation
+
+/// Progress of an interrupted scan, saved so that `--resume` continues
+/// where it stopped without reading anything twice: per lane, the offset
+/// up to which everything in scope was handled, and the findings so far.
+public struct Checkpoint: Codable, Sendable {
+    public static let format = "xfs-verify-media-checkpoint/1"
+
+    public struct LaneMark: Codable, Sendable {
+        public var lane: String
+        public var start: UInt64
+        public var end: UInt64
+        /// Everything in scope before this offset has been handled.
+        public var verifiedUpTo: UInt64
+    }
+
+    public struct DeviceMark: Codable, Sendable {
+        public var role: DeviceRole
+        public var bytesPlanned: UInt64
+        public var bytesVerified: UInt64
+        public var bytesRead: UInt64
+        public var lanes: [LaneMark]
+    }
+
+    public var format = Checkpoint.format
+    public var fsUUID: String
+    public var scope: ScanScope
+    public var saved: Double
+    /// Seconds spent scanning in earlier runs.
+    public var seconds: Double
+    public var devices: [DeviceMark]
+    public var badRanges: [BadRange]
+    public var unverifiedRanges: [UnverifiedRange]
+    public var flakyRanges: [FlakyRange]
+
+    enum CodingKeys: String, CodingKey {
+        case format, fsUUID = "fs_uuid", scope, saved, seconds, devices
+        case badRanges = "bad_ranges", unverifiedRanges = "unverified_ranges", flakyRanges = "flaky_ranges"
+    }
+
+    public func save(to path: String) throws(Errno) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { throw .EINVAL }
+        try AtomicFile.write(Array(data), to: path, mode: 0o600)
+    }
+
+    /// The checkpoint at `path`; nil when there is none. Refuses a file
+    /// that is not a checkpoint, or one of another filesystem or scope.
+    public static func load(from path: String, for filesystem: MountedFilesystem, scope: ScanScope) throws(VerifyMediaError) -> Checkpoint? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) { throw .usage("\(path): cannot read the checkpoint") }
+            return nil
+        }
+        guard let checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: data), checkpoint.format == format else {
+            throw .usage("\(path): not a valid checkpoint (corrupt, or written by another version); remove it to start afresh")
+        }
+        guard checkpoint.fsUUID == filesystem.geometry.uuid else {
+            throw .usage("\(path): checkpoint of filesystem \(checkpoint.fsUUID), but \(filesystem.mountPoint) is \(filesystem.geometry.uuid)")
+        }
+        guard checkpoint.scope == scope else {
+            throw .usage("\(path): checkpoint of a --scope \(checkpoint.scope.rawValue) scan, not --scope \(scope.rawValue)")
+        }
+        for device in checkpoint.devices {
+            guard let present = filesystem.device(device.role) else {
+                throw .usage("\(path): checkpoint covers a \(device.role) device this filesystem does not have")
+            }
+            let lanes = LaneLayout.lanes(for: present, geometry: filesystem.geometry, scope: scope)
+            guard lanes.count == device.lanes.count,
+                  zip(lanes, device.lanes).allSatisfy({ $0.range.start == $1.start && $0.range.end == $1.end }) else {
+                throw .usage("\(path): the layout of the \(device.role) device changed since the checkpoint (grown filesystem?)")
+            }
+        }
+        return checkpoint
+    }
+
+    /// Where each lane resumes.
+    public var resumePoints: [DeviceRole: [Int: UInt64]] {
+        Dictionary(uniqueKeysWithValues: devices.map { device in
+            (device.role, Dictionary(uniqueKeysWithValues: device.lanes.enumerated().map { ($0, $1.verifiedUpTo) }))
+        })
+    }
+}
+
+extension Scanner {
+    /// A checkpoint of the scan as it stands, including what `earlier`
+    /// (the checkpoint this scan resumed) had.
+    public func checkpoint(resuming earlier: Checkpoint?, seconds: Double) -> Checkpoint {
+        let marks = watermarks()
+        let findings = findingsSnapshot()
+        let devices = scans.map { scan -> Checkpoint.DeviceMark in
+            let before = earlier?.devices.first { $0.role == scan.device.role }
+            let lanes = scan.tracker.lanes.map { lane in
+                Checkpoint.LaneMark(lane: lane.name, start: lane.range.start, end: lane.range.end,
+                                    verifiedUpTo: marks[scan.device.role]?[lane.index] ?? lane.range.start)
+            }
+            return Checkpoint.DeviceMark(
+                role: scan.device.role,
+                bytesPlanned: (before?.bytesPlanned ?? 0) + scan.counters.bytesPlanned.load(ordering: .relaxed),
+                bytesVerified: (before?.bytesVerified ?? 0) + scan.counters.bytesVerified.load(ordering: .relaxed),
+                bytesRead: (before?.bytesRead ?? 0) + scan.counters.bytesRead.load(ordering: .relaxed),
+                lanes: lanes)
+        }
+        return Checkpoint(fsUUID: filesystem.geometry.uuid, scope: scope, saved: Date().timeIntervalSince1970,
+                          seconds: (earlier?.seconds ?? 0) + seconds, devices: devices, badRanges: findings.bad,
+                          unverifiedRanges: findings.unverified, flakyRanges: findings.flaky)
+    }
+}
+
+extension ScanResult {
+    /// The result of a resumed scan, counting what the interrupted runs did.
+    public func including(_ earlier: Checkpoint?) -> ScanResult {
+        guard let earlier else { return self }
+        var result = self
+        result.seconds += earlier.seconds
+        for index in result.devices.indices {
+            guard let before = earlier.devices.first(where: { $0.role == result.devices[index].device.role }) else { continue }
+            result.devices[index].bytesPlanned += before.bytesPlanned
+            result.devices[index].bytesVerified += before.bytesVerified
+            result.devices[index].bytesRead += before.bytesRead
+            result.devices[index].seconds += earlier.seconds
+        }
+        return result
+    }
+}

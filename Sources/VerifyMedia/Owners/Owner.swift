@@ -1,0 +1,52 @@
+/// Who owns a bad range: a file (and where in it), a kind of metadata,
+/// free space, or nobody known.
+public enum Owner: Sendable, Hashable {
+    case file(FileOwner)
+    case metadata(what: String, group: GroupLocation?)
+    case free
+    case unknown
+}
+
+/// The allocation group or realtime group a metadata block lives in.
+public struct GroupLocation: Sendable, Hashable {
+    /// "ag" or "rtgroup".
+    public var kind: String
+    public var number: Int
+}
+
+public enum Fork: String, Sendable, Codable {
+    /// File contents.
+    case data
+    /// Extended attributes.
+    case attr
+    /// The file's extent map (bmbt blocks).
+    case bmbt
+}
+
+public struct FileOwner: Sendable, Hashable {
+    public var inode: UInt64
+    /// From bulkstat; nil when the inode no longer exists.
+    public var generation: UInt32?
+    public var fork: Fork
+    /// Byte offset in the file of the first bad byte (data fork only).
+    public var fileOffset: UInt64?
+    /// Bad bytes of this owner.
+    public var length: UInt64
+    /// Preallocated, never written: nothing is lost there.
+    public var unwritten: Bool
+    /// Every name of the file; empty when none was found.
+    public var paths: [String]
+    /// The file is open but has no name any more.
+    public var unlinked: Bool
+
+    /// Written file contents are gone: exit bit 2.
+    public var isDataLoss: Bool { fork == .data && !unwritten }
+}
+
+/// A bad range with its owners, as the report shows it.
+public struct OwnedBadRange: Sendable {
+    public var bad: BadRange
+    public var owners: [Owner]
+    /// "new" or "known" against the history of earlier scans; nil without history.
+    public var status: String?
+}

@@ -1,0 +1,55 @@
+/// One read the engines issue: a sector-aligned range of one device, at
+/// most one I/O size long, with the parts of it that are in scope. The
+/// rest of the range is small gaps between extents, read because one
+/// larger read is cheaper than two; errors in gaps are not reported.
+public struct Chunk: Sendable {
+    public let lane: Int
+    public let range: ByteRange
+    public let scope: [ByteRange]
+
+    public var length: Int { Int(range.count) }
+    public var scopeBytes: UInt64 { scope.totalBytes }
+}
+
+/// A part of a device planned and tracked on its own: an allocation group,
+/// a realtime group, the external log, or the whole rt device. Lanes are
+/// the unit of checkpoints and of per-group statistics.
+public struct Lane: Sendable, Codable, Hashable {
+    public let index: Int
+    public let role: DeviceRole
+    /// "ag 3", "rtgroup 1", "log", "rt".
+    public let name: String
+    public let range: ByteRange
+}
+
+enum LaneLayout {
+    /// The lanes of one device for a scope, in physical order.
+    static func lanes(for device: BlockDevice, geometry: FilesystemGeometry, scope: ScanScope) -> [Lane] {
+        var ranges: [(String, ByteRange)] = []
+        switch device.role {
+        case .data:
+            let dataEnd = scope == .device ? device.size : min(geometry.dataBytes, device.size)
+            for ag in 0..<geometry.agCount {
+                let start = UInt64(ag) * geometry.agBytes
+                let end = ag == geometry.agCount - 1 ? dataEnd : min(start + geometry.agBytes, dataEnd)
+                if start < end { ranges.append(("ag \(ag)", ByteRange(start, end))) }
+            }
+        case .log:
+            ranges.append(("log", ByteRange(0, scope == .device ? device.size : min(geometry.logBytes, device.size))))
+        case .rt:
+            let rtEnd = scope == .device ? device.size : min(geometry.rtBytes, device.size)
+            if geometry.rgCount > 0 && geometry.rtGroupBytes > 0 {
+                for group in 0..<geometry.rgCount {
+                    let start = UInt64(group) * geometry.rtGroupBytes
+                    let end = group == geometry.rgCount - 1 ? rtEnd : min(start + geometry.rtGroupBytes, rtEnd)
+                    if start < end { ranges.append(("rtgroup \(group)", ByteRange(start, end))) }
+                }
+            } else {
+                ranges.append(("rt", ByteRange(0, rtEnd)))
+            }
+        }
+        return ranges.map { $0 }.enumerated().map { index, entry in
+            Lane(index: index, role: device.role, name: entry.0, range: entry.1)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// The producer side of one device's scan: plans each lane in turn,
+/// streaming GETFSMAP, and feeds the chunks to the bounded read queue.
+/// Lanes are planned in physical order, so the device sees one ascending
+/// stream of large reads; the queue depth keeps it busy.
+struct ChunkFeeder {
+    let scan: DeviceScan
+    let planners: [LanePlanner]
+
+    func run() {
+        var complete = true
+        lanes: for planner in planners {
+            do {
+                while let chunk = try planner.next() {
+                    scan.counters.bytesPlanned.add(chunk.scopeBytes, ordering: .relaxed)
+                    scan.tracker.emitted(chunk, frontier: planner.resumePoint)
+                    if scan.shouldStop || !scan.chunks.push(chunk) {
+                        complete = false
+                        break lanes
+                    }
+                }
+                scan.tracker.planningFinished(lane: planner.lane.index)
+            } catch .ENODEV {
+                scan.stop.request("\(scan.filesystem.mountPoint) is no longer mounted")
+                complete = false
+                break lanes
+            } catch {
+                let rest = ByteRange(planner.resumePoint, planner.lane.range.end)
+                scan.findings.recordError("\(scan.device.path): cannot map \(planner.lane.name) with GETFSMAP: \(error)")
+                scan.findings.recordUnverified(scan.device.role, rest, error, reason: "operational")
+                complete = false
+            }
+        }
+        if complete { scan.counters.planningFinished.store(true, ordering: .releasing) }
+        scan.chunks.close()
+    }
+}

@@ -1,0 +1,77 @@
+/// Where a lane's in-scope extents come from, a batch at a time.
+protocol ExtentSource {
+    /// Appends the next batch of extents; false once exhausted.
+    mutating func nextBatch(into extents: inout [ByteRange]) throws(Errno) -> Bool
+}
+
+/// In-scope extents of a lane from GETFSMAP.
+struct FsmapExtentSource: ExtentSource {
+    let stream: FsmapStream
+    let scope: ScanScope
+
+    mutating func nextBatch(into extents: inout [ByteRange]) throws(Errno) -> Bool {
+        try stream.nextBatch { record in
+            if scope.includes(record) { extents.append(ByteRange(record.physical, record.end)) }
+        }
+    }
+}
+
+/// The whole lane, free space included (`--scope device`).
+struct WholeRangeSource: ExtentSource {
+    let range: ByteRange
+    var done = false
+
+    mutating func nextBatch(into extents: inout [ByteRange]) throws(Errno) -> Bool {
+        if done { return false }
+        done = true
+        extents.append(range)
+        return true
+    }
+}
+
+/// Streams one lane's chunks in physical order, holding one space-map
+/// batch at a time.
+final class LanePlanner {
+    let lane: Lane
+    private var source: any ExtentSource
+    private var builder: ChunkBuilder
+    private var batch: [ByteRange] = []
+    private var batchIndex = 0
+    private var sourceExhausted = false
+    private var finished = false
+
+    init(lane: Lane, source: any ExtentSource, ioSize: UInt64, mergeGap: UInt64, alignment: UInt64, resumeFrom: UInt64?) {
+        self.lane = lane
+        self.source = source
+        let start = min(max(lane.range.start, resumeFrom ?? lane.range.start), lane.range.end)
+        builder = ChunkBuilder(lane: lane.index, ioSize: ioSize, mergeGap: mergeGap, alignment: alignment,
+                               limits: ByteRange(start, lane.range.end))
+    }
+
+    var resumePoint: UInt64 { builder.resumePoint }
+
+    /// The next chunk, or nil when the lane is fully planned.
+    func next() throws(Errno) -> Chunk? {
+        while !finished {
+            if let chunk = builder.nextChunk() { return chunk }
+            if let extent = try nextExtent() {
+                builder.feed(extent)
+            } else {
+                finished = true
+                return builder.finish()
+            }
+        }
+        return nil
+    }
+
+    private func nextExtent() throws(Errno) -> ByteRange? {
+        while batchIndex == batch.count {
+            if sourceExhausted { return nil }
+            batch.removeAll(keepingCapacity: true)
+            batchIndex = 0
+            sourceExhausted = !(try source.nextBatch(into: &batch))
+        }
+        defer { batchIndex += 1 }
+        return batch[batchIndex]
+    }
+}

@@ -1,0 +1,159 @@
+import Glibc
+import CXFS
+
+/// A mounted XFS filesystem: where it is, its geometry and its devices.
+public struct MountedFilesystem: Sendable {
+    public let mountPoint: String
+    public let geometry: FilesystemGeometry
+    public let devices: [BlockDevice]
+    /// True when GETFSMAP names devices by XFS_DEV_* cookies instead of
+    /// dev_t (zoned filesystems with an internal realtime section).
+    let fsmapUsesCookies: Bool
+
+    public func device(_ role: DeviceRole) -> BlockDevice? {
+        devices.first { $0.role == role }
+    }
+
+    /// The `fmr_device` value GETFSMAP uses for a device of this filesystem.
+    func fsmapDeviceNumber(_ device: BlockDevice) -> UInt32 {
+        fsmapUsesCookies ? device.role.xfsDevice : device.fsmapDeviceNumber
+    }
+
+    /// Opens the mount point for an ioctl. Callers close it as soon as the
+    /// call returns, so that the scan never keeps the filesystem busy;
+    /// opening fails with ENODEV once the filesystem is no longer mounted
+    /// there.
+    func openMountPoint() throws(Errno) -> FileDescriptor {
+        let fd = try FileDescriptor.open(mountPoint, O_RDONLY | O_DIRECTORY)
+        guard isSameFilesystem(fd) else {
+            fd.close()
+            throw .ENODEV
+        }
+        return fd
+    }
+
+    /// Whether the filesystem is still mounted at `mountPoint`.
+    public var isStillMounted: Bool {
+        var st = Glibc.stat()
+        guard stat(mountPoint, &st) == 0 else { return false }
+        return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
+    }
+
+    private func isSameFilesystem(_ fd: FileDescriptor) -> Bool {
+        guard let st = try? fd.stat() else { return false }
+        return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
+    }
+}
+
+/// Linux dev_t split into major and minor (glibc's encoding).
+struct DeviceNumber: Equatable {
+    let major: UInt32
+    let minor: UInt32
+
+    init(major: UInt32, minor: UInt32) {
+        self.major = major
+        self.minor = minor
+    }
+
+    init(_ dev: dev_t) {
+        let value = UInt64(dev)
+        major = UInt32(((value >> 8) & 0xfff) | ((value >> 32) & ~UInt64(0xfff)))
+        minor = UInt32((value & 0xff) | ((value >> 12) & ~UInt64(0xff)))
+    }
+}
+
+public enum FilesystemProbe {
+    /// Resolves PATH (a mount point, a path inside an XFS mount, or a
+    /// mounted XFS block device) to the filesystem and its devices.
+    public static func probe(_ path: String) throws(VerifyMediaError) -> MountedFilesystem {
+        var st = Glibc.stat()
+        guard stat(path, &st) == 0 else {
+            throw .usage("\(path): \(Errno.current.message)")
+        }
+        let mounts = MountTable.read()
+        let entry: MountEntry
+        if st.st_mode & S_IFMT == S_IFBLK {
+            let number = DeviceNumber(st.st_rdev)
+            guard let found = mounts.last(where: { $0.major == number.major && $0.minor == number.minor && $0.fsType == "xfs" })
+            else {
+                throw .usage("\(path): block device is not a mounted XFS filesystem")
+            }
+            entry = found
+        } else {
+            entry = try mountEntry(containing: path, device: DeviceNumber(st.st_dev), in: mounts)
+        }
+        guard geteuid() == 0 else {
+            throw .operational("\(path): must be run as root: reading block devices and naming owners need CAP_SYS_ADMIN")
+        }
+        let geometry = try readGeometry(entry.mountPoint)
+        let devices = try findDevices(entry, geometry)
+        return MountedFilesystem(mountPoint: entry.mountPoint, geometry: geometry, devices: devices,
+                                 fsmapUsesCookies: geometry.hasInternalRealtime)
+    }
+
+    private static func mountEntry(containing path: String, device: DeviceNumber, in mounts: [MountEntry]) throws(VerifyMediaError) -> MountEntry {
+        let resolved = realpath(path, nil).map { pointer -> String in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? path
+        // Several entries may share the device (bind mounts); the one whose
+        // mount point is the longest prefix of the path is the one we are in.
+        let candidates = mounts.filter { $0.major == device.major && $0.minor == device.minor }
+            .filter { resolved == $0.mountPoint || resolved.hasPrefix($0.mountPoint == "/" ? "/" : $0.mountPoint + "/") }
+        guard let entry = candidates.max(by: { $0.mountPoint.count < $1.mountPoint.count }) else {
+            throw .usage("\(path): not on a mounted filesystem")
+        }
+        guard entry.fsType == "xfs" else {
+            throw .usage("\(path): is on \(entry.fsType), not XFS")
+        }
+        return entry
+    }
+
+    private static func readGeometry(_ mountPoint: String) throws(VerifyMediaError) -> FilesystemGeometry {
+        do {
+            let fd = try FileDescriptor.open(mountPoint, O_RDONLY | O_DIRECTORY)
+            defer { fd.close() }
+            var geometry = xfs_fsop_geom()
+            try fd.ioctl(CXFS_XFS_IOC_FSGEOMETRY, &geometry)
+            return FilesystemGeometry(geometry)
+        } catch {
+            throw .operational("\(mountPoint): cannot read XFS geometry: \(error)")
+        }
+    }
+
+    private static func findDevices(_ entry: MountEntry, _ geometry: FilesystemGeometry) throws(VerifyMediaError) -> [BlockDevice] {
+        guard let dataPath = BlockDevice.nodePath(major: entry.major, minor: entry.minor) else {
+            throw .operational("\(entry.mountPoint): cannot find the /dev node of data device \(entry.major):\(entry.minor)")
+        }
+        var devices = [try probeDevice(.data, path: dataPath, expected: DeviceNumber(major: entry.major, minor: entry.minor))]
+        if geometry.hasExternalLog {
+            guard let logPath = entry.superOptions["logdev"] else {
+                throw .operational("\(entry.mountPoint): external log device not named in the mount options")
+            }
+            devices.append(try probeDevice(.log, path: logPath, expected: nil))
+        }
+        if geometry.hasRealtime && !geometry.hasInternalRealtime {
+            guard let rtPath = entry.superOptions["rtdev"] else {
+                throw .operational("\(entry.mountPoint): realtime device not named in the mount options")
+            }
+            devices.append(try probeDevice(.rt, path: rtPath, expected: nil))
+        }
+        return devices
+    }
+
+    private static func probeDevice(_ role: DeviceRole, path: String, expected: DeviceNumber?) throws(VerifyMediaError) -> BlockDevice {
+        var st = Glibc.stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFBLK else {
+            throw .operational("\(path): \(role) device is not a block device")
+        }
+        let number = DeviceNumber(st.st_rdev)
+        if let expected, expected != number {
+            throw .operational("\(path): is \(number.major):\(number.minor), the filesystem is on \(expected.major):\(expected.minor)")
+        }
+        do {
+            return try BlockDevice.probe(role: role, path: path, major: number.major, minor: number.minor)
+        } catch {
+            throw .operational("\(path): cannot open \(role) device: \(error)")
+        }
+    }
+}

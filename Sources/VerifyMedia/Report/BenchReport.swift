@@ -1,0 +1,45 @@
+/// `--bench`: throughput per device and per group, read latency
+/// percentiles, at the queue depth and I/O size used.
+public struct BenchReport {
+    let report: Report
+
+    public init(_ report: Report) { self.report = report }
+
+    public var lines: [String] {
+        var lines = ["device  path                 QD  io size     read       MiB/s    p50 us    p99 us  p99.9 us   max us"]
+        for device in report.scan.devices {
+            let rate = device.seconds > 0 ? Double(device.bytesRead) / device.seconds / 1048576 : 0
+            lines.append([pad(device.device.role.rawValue, 6), pad(device.device.path, 20), pad("\(device.queueDepth)", 3, right: true),
+                          pad(formatBytes(UInt64(device.ioSize)), 9, right: true), pad(formatBytes(device.bytesRead), 10, right: true),
+                          pad(fixed(rate), 10, right: true), pad("\(device.latency.p50Microseconds)", 9, right: true),
+                          pad("\(device.latency.p99Microseconds)", 9, right: true),
+                          pad("\(device.latency.p999Microseconds)", 9, right: true),
+                          pad("\(device.latency.maxMicroseconds)", 8, right: true)].joined(separator: " "))
+        }
+        lines.append("group                 read       MiB/s")
+        for lane in report.scan.lanes where lane.bytesRead > 0 {
+            let rate = lane.seconds > 0 ? Double(lane.bytesRead) / lane.seconds / 1048576 : 0
+            lines.append("\(pad("\(lane.device) \(lane.lane)", 16)) \(pad(formatBytes(lane.bytesRead), 10, right: true)) \(pad(fixed(rate), 10, right: true))")
+        }
+        return lines
+    }
+
+    private func fixed(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
+    }
+}
+
+extension TextReport {
+    /// `-v`: one line per device.
+    public static func deviceLines(_ report: Report) -> [String] {
+        report.scan.devices.map { device in
+            "\(device.device.role) \(device.device.path) (\(device.device.dev), \(device.device.logicalSectorSize)-byte sectors\(device.device.rotational ? ", rotational" : "")): verified \(formatBytes(device.bytesVerified)) of \(formatBytes(device.bytesPlanned)), read \(formatBytes(device.bytesRead)), \(device.badSectors) bad sectors, QD \(device.queueDepth), \(formatBytes(UInt64(device.ioSize))) reads"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Glibc
+
+/// Progress while the scan runs: a bar with bytes, rate and ETA redrawn on
+/// a terminal, and fsck-style `-C FD` lines ("1 DONE TOTAL MOUNTPOINT")
+/// for programs that draw their own.
+public final class ProgressDisplay {
+    private let terminal: FileDescriptor?
+    private let fsckFD: FileDescriptor?
+    private let label: String
+    private let started = monotonicNanoseconds()
+    private var samples: [(time: UInt64, bytes: UInt64)] = []
+    private var drawn = false
+
+    /// `terminal`: where to draw the bar (nil for none); `fsckFD`: the -C FD.
+    public init(label: String, terminal: Int32?, fsckFD: Int32?) {
+        self.label = label
+        self.terminal = terminal.map(FileDescriptor.init(rawValue:))
+        self.fsckFD = fsckFD.map(FileDescriptor.init(rawValue:))
+    }
+
+    public func update(_ progress: ScanProgress) {
+        let now = monotonicNanoseconds()
+        let done = progress.bytesDone
+        let total = max(progress.bytesTotal, done)
+        if let fsckFD {
+            emit("1 \(done) \(total) \(label)\n", to: fsckFD)
+        }
+        guard let terminal else { return }
+        // Rate over the last ten seconds: an ETA that follows the disk.
+        samples.append((now, progress.bytesRead))
+        while let first = samples.first, now - first.time > 10_000_000_000, samples.count > 2 { samples.removeFirst() }
+        let window = samples.count > 1 ? Double(now - samples[0].time) / 1e9 : 0
+        let rate = window > 0 ? Double(progress.bytesRead - samples[0].bytes) / window : 0
+        let fraction = total > 0 ? Double(done) / Double(total) : 0
+        let width = 24
+        let filled = min(width, Int(fraction * Double(width)))
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+        let percent = Int(fraction * 1000)
+        let doneBytes = done > 0 ? Double(done) : 1
+        let eta = rate > 0 && done < total ? formatSeconds(Double(total - done) / (Double(progress.bytesRead) / doneBytes) / rate) : "--"
+        let line = "\r\(label): [\(bar)] \(percent / 10).\(percent % 10)%  \(formatBytes(done))/\(formatBytes(total))  \(formatBytes(UInt64(rate)))/s  ETA \(eta)\u{1B}[K"
+        emit(line, to: terminal)
+        drawn = true
+    }
+
+    /// Clears the bar so the report starts on a clean line.
+    public func finish() {
+        if drawn, let terminal { emit("\r\u{1B}[K", to: terminal) }
+        drawn = false
+    }
+
+    private func emit(_ text: String, to fd: FileDescriptor) {
+        try? fd.write(text)
+    }
+}

@@ -1,0 +1,45 @@
+import Glibc
+
+/// The complete outcome of a run, owners included: what every renderer
+/// (text, JSON, exit status, history) is made from.
+public struct Report: Sendable {
+    public var scan: ScanResult
+    public var badRanges: [OwnedBadRange]
+    /// Problems that left part of the scope unverified (exit bit 4).
+    public var errors: [String]
+
+    public init(scan: ScanResult, badRanges: [OwnedBadRange], errors: [String]) {
+        self.scan = scan
+        self.badRanges = badRanges
+        self.errors = errors
+    }
+
+    var fileOwners: [FileOwner] {
+        badRanges.flatMap(\.owners).compactMap { if case .file(let file) = $0 { file } else { nil } }
+    }
+
+    /// Distinct files hit (by inode).
+    public var filesAffected: Int { Set(fileOwners.map(\.inode)).count }
+
+    /// Bad ranges that hit metadata.
+    public var metadataAffected: Int {
+        badRanges.filter { range in
+            range.owners.contains { if case .metadata = $0 { true } else if case .file(let f) = $0 { f.fork != .data } else { false } }
+        }.count
+    }
+
+    public var newBadRanges: Int { badRanges.filter { $0.status == "new" }.count }
+
+    public var exitStatus: ExitStatus {
+        var status: ExitStatus = []
+        if !badRanges.isEmpty { status.insert(.mediaErrors) }
+        if fileOwners.contains(where: \.isDataLoss) { status.insert(.dataLost) }
+        if !scan.complete || !scan.unverifiedRanges.isEmpty || !errors.isEmpty || !scan.errors.isEmpty {
+            status.insert(.operational)
+        }
+        if newBadRanges > 0 { status.insert(.newMediaErrors) }
+        return status
+    }
+
+    public var bytesPerSecond: Double { scan.seconds > 0 ? Double(scan.bytesRead) / scan.seconds : 0 }
+}

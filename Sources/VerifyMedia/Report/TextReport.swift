@@ -1,0 +1,91 @@
+/// The human report: one line per bad range and owner, worded like
+/// xfs_scrub's, then a summary.
+public struct TextReport {
+    let report: Report
+
+    public init(_ report: Report) { self.report = report }
+
+    /// Lines about damage, unverified and flaky ranges, and errors.
+    public var findingLines: [String] {
+        let mount = report.scan.filesystem.mountPoint
+        var lines: [String] = []
+        for owned in report.badRanges {
+            let bad = owned.bad
+            let note = owned.status == "new" ? " [new]" : ""
+            let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
+            for owner in owned.owners {
+                switch owner {
+                case .file(let file):
+                    let names = file.paths.isEmpty
+                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")"]
+                        : file.paths
+                    let what: String = switch file.fork {
+                    case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
+                    case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
+                    case .attr: "media error in extended attributes"
+                    case .bmbt: "media error in extent map"
+                    }
+                    lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
+                case .metadata(let kind, let group):
+                    let location = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                    lines.append("\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")
+                case .free:
+                    lines.append("\(mount): \(place): media error in free space (\(bad.error.name))\(note)")
+                case .unknown:
+                    lines.append("\(mount): \(place): media error, owner unknown (\(bad.error.name))\(note)")
+                }
+            }
+        }
+        for range in report.scan.unverifiedRanges {
+            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason) error (\(range.error.name))")
+        }
+        for range in report.scan.flakyRanges {
+            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
+        }
+        lines += (report.scan.errors + report.errors).map { "\(mount): error: \($0)" }
+        return lines
+    }
+
+    public var summaryLines: [String] {
+        let scan = report.scan
+        let mount = scan.filesystem.mountPoint
+        let planned = scan.devices.reduce(0) { $0 + $1.bytesPlanned }
+        var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified)) of \(formatBytes(planned)) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]
+        if !scan.complete {
+            lines.append("\(mount): scan incomplete\(scan.stopReason.map { ": \($0)" } ?? "")")
+        }
+        if report.badRanges.isEmpty {
+            lines.append("\(mount): no media errors found")
+        } else {
+            var text = "\(mount): \(report.badRanges.count) bad range\(report.badRanges.count == 1 ? "" : "s"), \(scan.badSectors) bad sector\(scan.badSectors == 1 ? "" : "s"); \(report.filesAffected) file\(report.filesAffected == 1 ? "" : "s") and \(report.metadataAffected) metadata range\(report.metadataAffected == 1 ? "" : "s") affected"
+            if report.badRanges.contains(where: { $0.status != nil }) { text += "; \(report.newBadRanges) new since the last scan" }
+            lines.append(text)
+        }
+        return lines
+    }
+}
+
+/// 1.5 GiB, 300 MiB, 4.0 KiB, 512 B (powers of 1024, as --rate takes them).
+public func formatBytes(_ bytes: UInt64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    if unit == 0 { return "\(bytes) B" }
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10) \(units[unit])"
+}
+
+/// 0.4 s, 12.3 s, 4:05, 1:02:03.
+public func formatSeconds(_ seconds: Double) -> String {
+    if seconds < 60 {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+    let total = Int(seconds.rounded())
+    func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return total >= 3600 ? "\(total / 3600):\(two(total / 60 % 60)):\(two(total % 60))" : "\(total / 60):\(two(total % 60))"
+}

@@ -1,0 +1,35 @@
+/// What to scan and how, as the command line asks for it.
+public struct ScanOptions: Sendable {
+    public var scope: ScanScope = .allocated
+    /// Devices to read; nil for every device of the filesystem.
+    public var devices: Set<DeviceRole>?
+    public var queueDepth: Int?
+    public var ioSize: Int?
+    /// Bytes per second over all devices; nil for no cap.
+    public var rate: UInt64?
+    public var background = false
+    /// Gaps between extents up to this size are read rather than skipped.
+    public var mergeGap: UInt64 = 64 << 10
+    /// Per device and lane: where a resumed scan starts.
+    public var resumeFrom: [DeviceRole: [Int: UInt64]] = [:]
+
+    public init() {}
+
+    /// Background mode's cap when no `--rate` is given.
+    public static let backgroundRate: UInt64 = 64 << 20
+
+    /// Reads in flight per device: deep for flash, shallower for spinning
+    /// disks (reads are sequential there, a few suffice), two in background.
+    func tuning(for device: BlockDevice, engine: EngineKind) -> ReadTuning {
+        let defaultDepth: Int
+        switch engine {
+        case .kernel, .sync: defaultDepth = background ? 1 : (device.rotational ? 2 : 8)
+        case .uring, .aio: defaultDepth = background ? 2 : (device.rotational ? 8 : 32)
+        }
+        let sector = device.logicalSectorSize
+        let io = ioSize ?? (background ? 128 << 10 : 1 << 20)
+        let aligned = max(sector, io / sector * sector)
+        return ReadTuning(ioSize: aligned, queueDepth: queueDepth ?? defaultDepth, mergeGap: mergeGap,
+                          restMicroseconds: background ? 1000 : 0, idlePriority: background)
+    }
+}

@@ -1,0 +1,27 @@
+import Glibc
+
+/// Turns SIGINT, SIGTERM and SIGHUP into a stop request. The signals are
+/// blocked in every thread (threads inherit the mask of the thread that
+/// starts them, so call this before starting any) and one dedicated
+/// thread waits for them with sigwait: no async-signal-safety puzzles.
+public enum SignalWatcher {
+    public static func start(_ stop: StopSignal) {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let watched = UncheckedSendable(signals)
+        _ = DedicatedThread.start(name: "signals") {
+            var signals = watched.value
+            var received: Int32 = 0
+            while sigwait(&signals, &received) == 0 {
+                let name = received == SIGINT ? "SIGINT" : received == SIGTERM ? "SIGTERM" : "SIGHUP"
+                if stop.isRequested {
+                    // A second signal: the user insists. In-flight reads are lost.
+                    _exit(4)
+                }
+                stop.request("interrupted by \(name)")
+            }
+        }
+    }
+}
