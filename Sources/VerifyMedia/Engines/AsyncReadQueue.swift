@@ -51,7 +51,10 @@ struct QueuedReadLoop {
                 waiting = nil
             }
             if inflightCount == 0 {
-                if finished || scan.shouldStop { break }
+                if finished || scan.shouldStop {
+                    if let waiting { scan.unplanned(waiting) }
+                    break
+                }
                 continue
             }
             do {

@@ -23,7 +23,7 @@ public struct Checkpoint: Codable, Sendable {
     }
 
     public var format = Checkpoint.format
-    public var fsUUID: String
+    public var fsUuid: String
     public var scope: ScanScope
     public var saved: Double
     /// Seconds spent scanning in earlier runs.
@@ -33,14 +33,10 @@ public struct Checkpoint: Codable, Sendable {
     public var unverifiedRanges: [UnverifiedRange]
     public var flakyRanges: [FlakyRange]
 
-    enum CodingKeys: String, CodingKey {
-        case format, fsUUID = "fs_uuid", scope, saved, seconds, devices
-        case badRanges = "bad_ranges", unverifiedRanges = "unverified_ranges", flakyRanges = "flaky_ranges"
-    }
-
     public func save(to path: String) throws(Errno) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(self) else { throw .EINVAL }
         try AtomicFile.write(Array(data), to: path, mode: 0o600)
     }
@@ -52,11 +48,13 @@ public struct Checkpoint: Codable, Sendable {
             if FileManager.default.fileExists(atPath: path) { throw .usage("\(path): cannot read the checkpoint") }
             return nil
         }
-        guard let checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: data), checkpoint.format == format else {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let checkpoint = try? decoder.decode(Checkpoint.self, from: data), checkpoint.format == format else {
             throw .usage("\(path): not a valid checkpoint (corrupt, or written by another version); remove it to start afresh")
         }
-        guard checkpoint.fsUUID == filesystem.geometry.uuid else {
-            throw .usage("\(path): checkpoint of filesystem \(checkpoint.fsUUID), but \(filesystem.mountPoint) is \(filesystem.geometry.uuid)")
+        guard checkpoint.fsUuid == filesystem.geometry.uuid else {
+            throw .usage("\(path): checkpoint of filesystem \(checkpoint.fsUuid), but \(filesystem.mountPoint) is \(filesystem.geometry.uuid)")
         }
         guard checkpoint.scope == scope else {
             throw .usage("\(path): checkpoint of a --scope \(checkpoint.scope.rawValue) scan, not --scope \(scope.rawValue)")
@@ -101,7 +99,7 @@ extension Scanner {
                 bytesRead: (before?.bytesRead ?? 0) + scan.counters.bytesRead.load(ordering: .relaxed),
                 lanes: lanes)
         }
-        return Checkpoint(fsUUID: filesystem.geometry.uuid, scope: scope, saved: Date().timeIntervalSince1970,
+        return Checkpoint(fsUuid: filesystem.geometry.uuid, scope: scope, saved: Date().timeIntervalSince1970,
                           seconds: (earlier?.seconds ?? 0) + seconds, devices: devices, badRanges: findings.bad,
                           unverifiedRanges: findings.unverified, flakyRanges: findings.flaky)
     }

@@ -8,15 +8,21 @@ struct ChunkFeeder {
 
     func run() {
         var complete = true
+        defer {
+            for planner in planners {
+                scan.counters.spaceMapRecords.add(planner.spaceMapStatistics.records, ordering: .relaxed)
+                scan.counters.spaceMapNanoseconds.add(planner.spaceMapStatistics.nanoseconds, ordering: .relaxed)
+            }
+        }
         lanes: for planner in planners {
             do {
                 while let chunk = try planner.next() {
-                    scan.counters.bytesPlanned.add(chunk.scopeBytes, ordering: .relaxed)
                     scan.tracker.emitted(chunk, frontier: planner.resumePoint)
                     if scan.shouldStop || !scan.chunks.push(chunk) {
                         complete = false
                         break lanes
                     }
+                    scan.counters.bytesPlanned.add(chunk.scopeBytes, ordering: .relaxed)
                 }
                 scan.tracker.planningFinished(lane: planner.lane.index)
             } catch .ENODEV {

@@ -16,6 +16,9 @@ public struct BenchReport {
                           pad("\(device.latency.p999Microseconds)", 9, right: true),
                           pad("\(device.latency.maxMicroseconds)", 8, right: true)].joined(separator: " "))
         }
+        let records = report.scan.devices.reduce(0) { $0 + $1.spaceMapRecords }
+        let seconds = report.scan.devices.reduce(0) { $0 + $1.spaceMapSeconds }
+        lines.append("space map: \(records) GETFSMAP records in \(formatSeconds(seconds))\(seconds > 0 ? ", \(Int(Double(records) / seconds)) records/s" : "")")
         lines.append("group                 read       MiB/s")
         for lane in report.scan.lanes where lane.bytesRead > 0 {
             let rate = lane.seconds > 0 ? Double(lane.bytesRead) / lane.seconds / 1048576 : 0

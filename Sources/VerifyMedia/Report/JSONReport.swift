@@ -34,6 +34,12 @@ public struct JSONReport {
             ("errors", .array((scan.errors + report.errors).map(JSONValue.string))),
         ]
         if includeLanes {
+            let records = scan.devices.reduce(0) { $0 + $1.spaceMapRecords }
+            let seconds = scan.devices.reduce(0) { $0 + $1.spaceMapSeconds }
+            members.append(("space_map", .object([
+                ("records", JSONValue(records)), ("seconds", .double(seconds)),
+                ("records_per_second", .double(seconds > 0 ? Double(records) / seconds : 0)),
+            ])))
             members.append(("lanes", .array(scan.lanes.map { lane in
                 .object([("device", .string(lane.device.rawValue)), ("lane", .string(lane.lane)),
                          ("bytes_read", JSONValue(lane.bytesRead)), ("seconds", .double(lane.seconds)),

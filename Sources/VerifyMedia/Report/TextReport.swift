@@ -50,7 +50,8 @@ public struct TextReport {
         let scan = report.scan
         let mount = scan.filesystem.mountPoint
         let planned = scan.devices.reduce(0) { $0 + $1.bytesPlanned }
-        var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified)) of \(formatBytes(planned)) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]
+        let of = scan.complete ? " of \(formatBytes(planned))" : ""
+        var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified))\(of) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]
         if !scan.complete {
             lines.append("\(mount): scan incomplete\(scan.stopReason.map { ": \($0)" } ?? "")")
         }

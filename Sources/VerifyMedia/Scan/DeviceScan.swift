@@ -94,6 +94,12 @@ final class DeviceScan: Sendable {
         }
     }
 
+    /// A planned chunk that will not be read in this run after all (the
+    /// scan stopped); a resumed scan plans it again.
+    func unplanned(_ chunk: Chunk) {
+        counters.bytesPlanned.subtract(chunk.scopeBytes, ordering: .relaxed)
+    }
+
     /// In-scope bytes read successfully.
     func verified(_ ranges: [ByteRange]) {
         let bytes = ranges.reduce(0) { $0 + $1.count }

@@ -25,6 +25,8 @@ public struct DeviceResult: Sendable {
     public var queueDepth: Int
     public var ioSize: Int
     public var latency: LatencySummary
+    public var spaceMapRecords: UInt64
+    public var spaceMapSeconds: Double
 }
 
 /// Everything a scan established, before owners are looked up: the one

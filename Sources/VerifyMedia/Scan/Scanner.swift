@@ -121,7 +121,9 @@ public final class Scanner: Sendable {
                 stopHandled = true
                 // Unread chunks stay outstanding in the lane trackers, so the
                 // checkpoint resumes exactly at them.
-                scans.forEach { _ = $0.chunks.closeAndDrain() }
+                for scan in scans {
+                    for chunk in scan.chunks.closeAndDrain() { scan.unplanned(chunk) }
+                }
             }
             if monotonicNanoseconds() >= nextTick {
                 tick(self)
@@ -201,7 +203,9 @@ public final class Scanner: Sendable {
                 queueDepth: scan.tuning.queueDepth, ioSize: scan.tuning.ioSize,
                 latency: LatencySummary(p50Microseconds: histogram.valueAtPercentile(50), p99Microseconds: histogram.valueAtPercentile(99),
                                         p999Microseconds: histogram.valueAtPercentile(99.9), maxMicroseconds: histogram.max,
-                                        reads: histogram.totalCount))
+                                        reads: histogram.totalCount),
+                spaceMapRecords: scan.counters.spaceMapRecords.load(ordering: .relaxed),
+                spaceMapSeconds: Double(scan.counters.spaceMapNanoseconds.load(ordering: .relaxed)) / 1e9)
         }
         let complete = !stop.isRequested && scans.allSatisfy {
             $0.counters.planningFinished.load(ordering: .acquiring) && !$0.deviceStopped.load(ordering: .relaxed)

@@ -16,6 +16,9 @@ final class FsmapStream {
         (buffer + MemoryLayout<fsmap_head>.size).assumingMemoryBound(to: fsmap.self)
     }
     private var finished = false
+    /// Records returned and nanoseconds spent in GETFSMAP so far.
+    private(set) var recordsRead: UInt64 = 0
+    private(set) var nanosecondsSpent: UInt64 = 0
 
     /// Records overlapping [start, end) of `device` (an `fmr_device` value).
     init(filesystem: MountedFilesystem, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 16384) {
@@ -42,11 +45,19 @@ final class FsmapStream {
     /// Calls `body` with each record of the next batch; false once done.
     func nextBatch(_ body: (FsmapRecord) -> Void) throws(Errno) -> Bool {
         if finished { return false }
+        let started = monotonicNanoseconds()
         let fd = try filesystem.openMountPoint()
-        defer { fd.close() }
         head.pointee.fmh_entries = 0
-        try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head))
+        do {
+            try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head))
+        } catch {
+            fd.close()
+            throw error
+        }
+        fd.close()
+        nanosecondsSpent += monotonicNanoseconds() - started
         let count = Int(head.pointee.fmh_entries)
+        recordsRead += UInt64(count)
         if count == 0 {
             finished = true
             return false

@@ -1,0 +1,40 @@
+// How to build a test bed; mirrors the options of `testbed/testbed up`.
+
+public struct TestBedOptions: Sendable {
+    /// Size of the data device in bytes (XFS from xfsprogs 6.1 needs >= 300 MB).
+    public var size: UInt64 = 512 << 20
+    public var agCount: Int = 4
+    /// 512 or 4096: the loop devices' logical sector size (and mkfs -s size=).
+    public var logicalSectorSize: Int = 512
+    /// Extra mkfs.xfs arguments, split on spaces by the script. With a
+    /// realtime device, rmapbt=1 and reflink=1 are dropped (xfsprogs 6.1).
+    public var mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"]
+    /// Size of an external log device in bytes (mkfs.xfs wants >= 64 MiB), or nil for an internal log.
+    public var externalLogSize: UInt64? = nil
+    /// Size of a realtime device in bytes, or nil. Needs a kernel with CONFIG_XFS_RT.
+    public var realtimeSize: UInt64? = nil
+    /// false: loop devices directly on the images, no FUSE (faster; no fault controls).
+    public var faultDisk: Bool = true
+
+    public init(size: UInt64 = 512 << 20, agCount: Int = 4, logicalSectorSize: Int = 512,
+                mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"], externalLogSize: UInt64? = nil,
+                realtimeSize: UInt64? = nil, faultDisk: Bool = true) {
+        self.size = size
+        self.agCount = agCount
+        self.logicalSectorSize = logicalSectorSize
+        self.mkfsOptions = mkfsOptions
+        self.externalLogSize = externalLogSize
+        self.realtimeSize = realtimeSize
+        self.faultDisk = faultDisk
+    }
+
+    /// Arguments for `testbed up DIR` after DIR.
+    var scriptArguments: [String] {
+        var args = ["--size", String(size), "--agcount", String(agCount),
+                    "--sector-size", String(logicalSectorSize), "--mkfs", mkfsOptions.joined(separator: " ")]
+        if let externalLogSize { args += ["--logdev", String(externalLogSize)] }
+        if let realtimeSize { args += ["--rtdev", String(realtimeSize)] }
+        if !faultDisk { args.append("--no-faults") }
+        return args
+    }
+}
