@@ -1,0 +1,148 @@
+import Synchronization
+import Testing
+@testable import VerifyMedia
+
+/// A disk in memory: some sectors fail with an errno, some fail a few
+/// times and then read; every read is logged with its `report` flag.
+final class SimulatedDisk: BlockingReader, @unchecked Sendable {
+    let sectorSize: UInt64
+    private let state = Mutex<(bad: [UInt64: Errno], flaky: [UInt64: (Errno, Int)], reads: [(ByteRange, Bool)])>(([:], [:], []))
+
+    init(sectorSize: UInt64 = 512, bad: [UInt64: Errno] = [:], flaky: [UInt64: (Errno, Int)] = [:]) {
+        self.sectorSize = sectorSize
+        state.withLock { $0.bad = bad; $0.flaky = flaky }
+    }
+
+    var reads: [(range: ByteRange, report: Bool)] { state.withLock { $0.reads } }
+
+    func read(_ range: ByteRange, into buffer: AlignedBuffer, report: Bool) -> ReadOutcome {
+        state.withLock { state in
+            state.reads.append((range, report))
+            var failure: Errno?
+            for sector in stride(from: range.start / sectorSize, to: range.end / sectorSize, by: 1) {
+                if let error = state.bad[sector] { failure = failure ?? error }
+                if let (error, left) = state.flaky[sector], left > 0 {
+                    state.flaky[sector] = (error, left - 1)
+                    failure = failure ?? error
+                }
+            }
+            return failure.map(ReadOutcome.failed) ?? .complete
+        }
+    }
+}
+
+func makeDeviceScan(sectorSize: Int = 512, size: UInt64 = 1 << 30) -> DeviceScan {
+    let device = BlockDevice(role: .data, path: "/dev/simulated", major: 7, minor: 99, logicalSectorSize: sectorSize,
+                             size: size, rotational: false, sysfsPath: "/nonexistent")
+    let geometry = FilesystemGeometry(xfs_fsop_geom_for_tests(blocksize: 4096, agblocks: UInt32(size / 4096), agcount: 1,
+                                                             datablocks: size / 4096))
+    let filesystem = MountedFilesystem(mountPoint: "/nonexistent", geometry: geometry, devices: [device], fsmapUsesCookies: false)
+    let lanes = [Lane(index: 0, role: .data, name: "ag 0", range: ByteRange(0, size))]
+    return DeviceScan(device: device, filesystem: filesystem,
+                      tuning: ReadTuning(ioSize: 1 << 20, queueDepth: 1, mergeGap: 65536),
+                      lanes: lanes, resumeFrom: [:], findings: Findings(), stop: StopSignal(), limiter: nil, background: false)
+}
+
+private func pinpoint(_ disk: SimulatedDisk, chunk: Chunk, sectorSize: Int = 512, error: Errno = .EIO) -> DeviceScan {
+    let scan = makeDeviceScan(sectorSize: sectorSize)
+    scan.tracker.emitted(chunk, frontier: chunk.range.end)
+    var pinpointer = Pinpointer(scan: scan, reader: disk, buffer: AlignedBuffer(count: 1 << 20))
+    pinpointer.transportBackoff = [0, 0, 0]
+    pinpointer.run(PinpointJob(chunk: chunk, failed: chunk.range, error: error))
+    return scan
+}
+
+private func wholeChunk(_ start: UInt64, _ length: UInt64) -> Chunk {
+    Chunk(lane: 0, range: ByteRange(start, start + length), scope: [ByteRange(start, start + length)])
+}
+
+@Suite("Pinpoint: narrowing failed reads to exact sectors")
+struct PinpointTests {
+    @Test("one bad sector in a 1 MiB read is found exactly, in few reads, reported once")
+    func singleBadSector() {
+        let disk = SimulatedDisk(bad: [5000: .EIO])
+        let scan = pinpoint(disk, chunk: wholeChunk(4096 * 512, 1 << 20))
+        let findings = scan.findings.snapshot()
+        #expect(findings.bad == [BadRange(device: .data, range: ByteRange(5000 * 512, 5001 * 512), error: .EIO)])
+        #expect(findings.flaky.isEmpty && findings.unverified.isEmpty)
+        #expect(disk.reads.count <= 40, "bisection should need about 2 reads per halving")
+        let reported = disk.reads.filter(\.report)
+        #expect(reported.allSatisfy { $0.range.count == 512 }, "only sector-sized reads ask the kernel to report")
+        #expect(reported.filter { $0.range.start == 5000 * 512 }.count == 1)
+        #expect(scan.counters.bytesVerified.load(ordering: .relaxed) == (1 << 20) - 512)
+        #expect(scan.counters.bytesDone.load(ordering: .relaxed) == 1 << 20)
+        #expect(scan.tracker.watermarks() == [4096 * 512 + (1 << 20)], "the chunk is done once narrowed")
+    }
+
+    @Test("scattered bad sectors are each found, neighbours that read are not reported")
+    func scatteredBadSectors() {
+        var generator = SeededGenerator(seed: 7)
+        let sectors = Set((0..<25).map { _ in UInt64.random(in: 0..<2048, using: &generator) })
+        let disk = SimulatedDisk(bad: Dictionary(uniqueKeysWithValues: sectors.map { ($0, Errno.ENODATA) }))
+        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20)).findings.snapshot()
+        let found = Set(findings.bad.flatMap { Array(stride(from: $0.range.start / 512, to: $0.range.end / 512, by: 1)) })
+        #expect(found == sectors)
+        #expect(findings.bad.allSatisfy { $0.error == .ENODATA })
+    }
+
+    @Test("a dense run of bad sectors becomes one range with one failing read per sector")
+    func denseBadSectors() {
+        let run = 1000..<1300 as Range<UInt64>
+        let disk = SimulatedDisk(bad: Dictionary(uniqueKeysWithValues: run.map { ($0, Errno.EIO) }))
+        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20)).findings.snapshot()
+        #expect(findings.bad == [BadRange(device: .data, range: ByteRange(1000 * 512, 1300 * 512), error: .EIO)])
+        let reportedBad = disk.reads.filter { $0.report && $0.range.count == 512 && run.contains($0.range.start / 512) }
+        #expect(reportedBad.count == run.count, "each bad sector is stepped on exactly once")
+    }
+
+    @Test("4096-byte logical sectors are narrowed to 4 KiB")
+    func largeSectors() {
+        let disk = SimulatedDisk(sectorSize: 4096, bad: [100: .EIO])
+        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20), sectorSize: 4096).findings.snapshot()
+        #expect(findings.bad.map(\.range) == [ByteRange(100 * 4096, 101 * 4096)])
+        #expect(disk.reads.allSatisfy { $0.range.start % 4096 == 0 && $0.range.count % 4096 == 0 })
+    }
+
+    @Test("a read that fails once and then succeeds is flaky, not bad")
+    func flakyRead() {
+        let disk = SimulatedDisk(flaky: [300: (.EIO, 1)])
+        let scan = pinpoint(disk, chunk: wholeChunk(0, 1 << 20))
+        let findings = scan.findings.snapshot()
+        #expect(findings.bad.isEmpty)
+        #expect(findings.flaky.count == 1 && findings.flaky[0].range.start <= 300 * 512 && findings.flaky[0].range.end > 300 * 512)
+        #expect(scan.counters.bytesVerified.load(ordering: .relaxed) == 1 << 20)
+    }
+
+    @Test("transport errors are retried, then left unverified and never called bad")
+    func transportErrors() {
+        let lasting = SimulatedDisk(bad: [10: .ETIMEDOUT])
+        let findings = pinpoint(lasting, chunk: wholeChunk(0, 64 << 10), error: .ETIMEDOUT).findings.snapshot()
+        #expect(findings.bad.isEmpty)
+        #expect(findings.unverified.map(\.reason) == ["transport"])
+        #expect(findings.unverified.first?.error == .ETIMEDOUT)
+        #expect(lasting.reads.count == 3, "three retries with backoff, no bisection")
+
+        let passing = SimulatedDisk(flaky: [10: (.ENOLINK, 2)])
+        let recovered = pinpoint(passing, chunk: wholeChunk(0, 64 << 10), error: .ENOLINK).findings.snapshot()
+        #expect(recovered.unverified.isEmpty && recovered.bad.isEmpty)
+        #expect(recovered.flaky.map(\.error) == [.ENOLINK])
+    }
+
+    @Test("other errors leave the range unverified and are reported as operational")
+    func operationalErrors() {
+        let disk = SimulatedDisk(bad: [0: .EINVAL])
+        let scan = pinpoint(disk, chunk: wholeChunk(0, 4096), error: .EINVAL)
+        let findings = scan.findings.snapshot()
+        #expect(findings.unverified.map(\.reason) == ["operational"])
+        #expect(findings.errors.count == 1)
+    }
+
+    @Test("bad sectors in the gaps between extents are neither read nor reported")
+    func gapsAreOutOfScope() {
+        let disk = SimulatedDisk(bad: [20: .EIO, 100: .EIO])
+        let chunk = Chunk(lane: 0, range: ByteRange(0, 64 << 10), scope: [ByteRange(0, 8192), ByteRange(32768, 65536)])
+        let findings = pinpoint(disk, chunk: chunk).findings.snapshot()
+        #expect(findings.bad.map(\.range) == [ByteRange(100 * 512, 101 * 512)])
+        #expect(!disk.reads.contains { $0.range.overlaps(ByteRange(8192, 32768)) })
+    }
+}
