@@ -120,7 +120,8 @@ struct PinpointTests {
         #expect(findings.bad.isEmpty)
         #expect(findings.unverified.map(\.reason) == ["transport"])
         #expect(findings.unverified.first?.error == .ETIMEDOUT)
-        #expect(lasting.reads.count == 3, "three retries with backoff, no bisection")
+        #expect(findings.unverified.first?.range == ByteRange(8 * 512, 16 * 512), "only the failing part is left unverified")
+        #expect(lasting.reads.prefix(3).allSatisfy { $0.range == ByteRange(0, 64 << 10) }, "three retries of the whole range first")
 
         let passing = SimulatedDisk(flaky: [10: (.ENOLINK, 2)])
         let recovered = pinpoint(passing, chunk: wholeChunk(0, 64 << 10), error: .ENOLINK).findings.snapshot()

@@ -6,10 +6,11 @@
 /// (errors are dense there), it is stepped through sector by sector, which
 /// costs exactly one failing read per bad sector. Only those sector reads
 /// ask the kernel engine to report, so the health monitor hears of each
-/// bad sector once. Transport errors are not narrowed (they are not about
-/// sectors): the range is retried with backoff and, if it still fails,
-/// reported unverified. Only in-scope parts of a chunk are read, so errors
-/// in the gaps between extents are never reported.
+/// bad sector once. Transport errors are first retried with backoff, as
+/// they are more about the path to the device than about sectors; what
+/// still fails is bisected once more and reported unverified, never bad.
+/// Only in-scope parts of a chunk are read, so errors in the gaps between
+/// extents are never reported.
 struct Pinpointer {
     let scan: DeviceScan
     let reader: any BlockingReader
@@ -158,7 +159,26 @@ struct Pinpointer {
             handle(range, outcome, bytesRead: &bytesRead)
             return
         }
-        giveUp(range, error: error, reason: "transport")
+        isolateTransport(range, error: error, bytesRead: &bytesRead)
+    }
+
+    /// The range still fails after the retries: bisect it once more, without
+    /// waiting, so that only the part that fails is left unverified.
+    private func isolateTransport(_ range: ByteRange, error: Errno, bytesRead: inout UInt64) {
+        let sectors = range.count / sector
+        guard sectors > stepSectors, !scan.shouldStop else {
+            giveUp(range, error: error, reason: "transport")
+            return
+        }
+        let middle = range.start + sectors / 2 * sector
+        for half in [ByteRange(range.start, middle), ByteRange(middle, range.end)] {
+            let outcome = read(half, report: false, bytesRead: &bytesRead)
+            if case .failed(let again) = outcome, ErrorClass(again) == .transport {
+                isolateTransport(half, error: again, bytesRead: &bytesRead)
+            } else {
+                handle(half, outcome, bytesRead: &bytesRead)
+            }
+        }
     }
 
     private func giveUp(_ range: ByteRange, error: Errno, reason: String) {

@@ -18,13 +18,17 @@ public struct ScanOptions: Sendable {
     /// Background mode's cap when no `--rate` is given.
     public static let backgroundRate: UInt64 = 64 << 20
 
-    /// Reads in flight per device: deep for flash, shallower for spinning
-    /// disks (reads are sequential there, a few suffice), two in background.
+    /// Reads in flight per device. Queued engines keep 32 reads of 1 MiB in
+    /// flight, as deep as a SATA disk's command queue: flash needs the depth,
+    /// and a spinning disk reading in ascending order loses nothing by it.
+    /// Blocking engines (one read per thread, or per XFS_IOC_VERIFY_MEDIA
+    /// call) use fewer threads on spinning disks, where concurrent calls
+    /// would only make the heads seek. Background mode keeps two in flight.
     func tuning(for device: BlockDevice, engine: EngineKind) -> ReadTuning {
         let defaultDepth: Int
         switch engine {
-        case .kernel, .sync: defaultDepth = background ? 1 : (device.rotational ? 2 : 8)
-        case .uring, .aio: defaultDepth = background ? 2 : (device.rotational ? 8 : 32)
+        case .kernel, .sync: defaultDepth = background ? 1 : (device.rotational ? 4 : 16)
+        case .uring, .aio: defaultDepth = background ? 2 : 32
         }
         let sector = device.logicalSectorSize
         let io = ioSize ?? (background ? 128 << 10 : 1 << 20)

@@ -7,14 +7,13 @@ import CXFS
 /// again, so a long scan never keeps the filesystem busy.
 final class FsmapStream {
     private let filesystem: MountedFilesystem
-    private let device: UInt32
     private let end: UInt64
     private let capacity: Int
-    private let buffer: UnsafeMutableRawPointer
-    private var head: UnsafeMutablePointer<fsmap_head> { buffer.assumingMemoryBound(to: fsmap_head.self) }
-    private var records: UnsafeMutablePointer<fsmap> {
-        (buffer + MemoryLayout<fsmap_head>.size).assumingMemoryBound(to: fsmap.self)
-    }
+    /// The query keys; the low key advances batch by batch.
+    private var keys: (fsmap, fsmap)
+    /// fsmap_head + records, allocated for the batches and freed once the
+    /// stream is done, so lanes not being planned hold no memory.
+    private var buffer: UnsafeMutableRawPointer?
     private var finished = false
     /// Records returned and nanoseconds spent in GETFSMAP so far.
     private(set) var recordsRead: UInt64 = 0
@@ -23,31 +22,42 @@ final class FsmapStream {
     /// Records overlapping [start, end) of `device` (an `fmr_device` value).
     init(filesystem: MountedFilesystem, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 16384) {
         self.filesystem = filesystem
-        self.device = device
         self.end = end
         capacity = batchSize
-        let bytes = MemoryLayout<fsmap_head>.size + batchSize * MemoryLayout<fsmap>.size
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<fsmap_head>.size)
-        head.pointee.fmh_count = UInt32(batchSize)
-        head.pointee.fmh_keys.0.fmr_device = device
-        head.pointee.fmh_keys.0.fmr_physical = start
-        head.pointee.fmh_keys.1.fmr_device = device
-        head.pointee.fmh_keys.1.fmr_physical = end > 0 ? end - 1 : 0
-        head.pointee.fmh_keys.1.fmr_owner = .max
-        head.pointee.fmh_keys.1.fmr_offset = .max
-        head.pointee.fmh_keys.1.fmr_flags = .max
+        var low = fsmap(), high = fsmap()
+        low.fmr_device = device
+        low.fmr_physical = start
+        high.fmr_device = device
+        high.fmr_physical = end > 0 ? end - 1 : 0
+        high.fmr_owner = .max
+        high.fmr_offset = .max
+        high.fmr_flags = .max
+        keys = (low, high)
         if end <= start { finished = true }
     }
 
-    deinit { buffer.deallocate() }
+    deinit { buffer?.deallocate() }
+
+    private func finish() {
+        finished = true
+        buffer?.deallocate()
+        buffer = nil
+    }
 
     /// Calls `body` with each record of the next batch; false once done.
     func nextBatch(_ body: (FsmapRecord) -> Void) throws(Errno) -> Bool {
         if finished { return false }
+        let bytes = MemoryLayout<fsmap_head>.size + capacity * MemoryLayout<fsmap>.size
+        let buffer = self.buffer ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+        self.buffer = buffer
+        let head = buffer.assumingMemoryBound(to: fsmap_head.self)
+        let records = (buffer + MemoryLayout<fsmap_head>.size).assumingMemoryBound(to: fsmap.self)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<fsmap_head>.size)
+        head.pointee.fmh_count = UInt32(capacity)
+        head.pointee.fmh_keys = keys
+
         let started = monotonicNanoseconds()
         let fd = try filesystem.openMountPoint()
-        head.pointee.fmh_entries = 0
         do {
             try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head))
         } catch {
@@ -59,20 +69,21 @@ final class FsmapStream {
         let count = Int(head.pointee.fmh_entries)
         recordsRead += UInt64(count)
         if count == 0 {
-            finished = true
+            finish()
             return false
         }
+        var done = false
         for index in 0..<count {
             let record = FsmapRecord(records[index])
-            if record.physical >= end { finished = true; break }
+            if record.physical >= end { done = true; break }
             body(record)
         }
         let last = records[count - 1]
-        if last.fmr_flags & UInt32(FMR_OF_LAST) != 0 || last.fmr_physical + last.fmr_length >= end {
-            finished = true
-        }
         // fsmap_advance(): the last record becomes the low key.
-        head.pointee.fmh_keys.0 = last
+        keys.0 = last
+        if done || last.fmr_flags & UInt32(FMR_OF_LAST) != 0 || last.fmr_physical + last.fmr_length >= end {
+            finish()
+        }
         return true
     }
 }
