@@ -9,7 +9,7 @@ CC        ?= cc
 TESTBED   := .build/testbed
 RELEASE   := .build/release/xfs_verify_media
 
-.PHONY: all deps build release testbed test demo bench install uninstall clean reap
+.PHONY: all deps build release testbed xfsprogs test demo bench install uninstall clean reap
 
 all: release
 
@@ -38,8 +38,13 @@ $(TESTBED)/verify_media_call: Tests/Emulator/verify_media_call.c Sources/CXFS/in
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -ISources/CXFS/include -o $@ $<
 
+# A newer mkfs.xfs (xfsprogs 6.13, from Debian's source) for the parent
+# pointer tests; Debian 12's xfsprogs 6.1 cannot make such filesystems.
+xfsprogs:
+	@scripts/build-xfsprogs
+
 # Every test, on real loop devices and fault disks when run as root.
-test: deps testbed
+test: deps testbed xfsprogs
 	@testbed/testbed reap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel; status=$$?; testbed/testbed reap; exit $$status

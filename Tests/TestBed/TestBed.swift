@@ -109,7 +109,8 @@ public final class TestBed: Sendable {
         let name = "swift-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         let directory = RepoPaths.testbedBase + "/" + name
         let up = try runCommand([RepoPaths.testbedScript, "up", directory] + options.scriptArguments
-                                    + ["--owner", String(getpid())], timeout: .seconds(120))
+                                    + ["--owner", String(getpid())],
+                                environment: options.mkfsProgram.map { ["XVM_MKFS_XFS": $0] } ?? [:], timeout: .seconds(120))
         guard up.succeeded else {
             _ = try? runCommand([RepoPaths.testbedScript, "down", directory], timeout: .seconds(120))
             throw TestBedError("testbed up failed: \(up.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")

@@ -15,10 +15,12 @@ public struct TestBedOptions: Sendable {
     public var realtimeSize: UInt64? = nil
     /// false: loop devices directly on the images, no FUSE (faster; no fault controls).
     public var faultDisk: Bool = true
+    /// Another mkfs.xfs to use (e.g. `RepoPaths.newerMkfs` for parent pointers).
+    public var mkfsProgram: String? = nil
 
     public init(size: UInt64 = 512 << 20, agCount: Int = 4, logicalSectorSize: Int = 512,
                 mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"], externalLogSize: UInt64? = nil,
-                realtimeSize: UInt64? = nil, faultDisk: Bool = true) {
+                realtimeSize: UInt64? = nil, faultDisk: Bool = true, mkfsProgram: String? = nil) {
         self.size = size
         self.agCount = agCount
         self.logicalSectorSize = logicalSectorSize
@@ -26,6 +28,7 @@ public struct TestBedOptions: Sendable {
         self.externalLogSize = externalLogSize
         self.realtimeSize = realtimeSize
         self.faultDisk = faultDisk
+        self.mkfsProgram = mkfsProgram
     }
 
     /// Arguments for `testbed up DIR` after DIR.

@@ -89,6 +89,11 @@ final class DeviceScan: Sendable {
             let split = chunk.range.start + UInt64(count)
             verified(chunk.scope.map { $0.clamped(to: ByteRange(chunk.range.start, split)) })
             pinpointJobs.push(PinpointJob(chunk: chunk, failed: ByteRange(split, chunk.range.end), error: error))
+        case .failed(.EINTR):
+            // A fatal signal inside XFS_IOC_VERIFY_MEDIA: the process is being
+            // killed. The chunk stays unread, so a checkpoint resumes at it.
+            stop.request("interrupted by a fatal signal")
+            unplanned(chunk)
         case .failed(let error):
             pinpointJobs.push(PinpointJob(chunk: chunk, failed: chunk.range, error: error))
         }
