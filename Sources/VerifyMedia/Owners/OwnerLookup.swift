@@ -6,8 +6,10 @@ struct OwnerLookup {
 
     func owners(of bad: BadRange) throws(Errno) -> [Owner] {
         guard let device = filesystem.device(bad.device) else { return [.unknown] }
+        // XFS reports an external log as one record from offset 0 and returns
+        // nothing for a query that starts inside it: ask from the start.
         let stream = FsmapStream(filesystem: filesystem, device: filesystem.fsmapDeviceNumber(device),
-                                 start: bad.range.start, end: bad.range.end, batchSize: 256)
+                                 start: bad.device == .log ? 0 : bad.range.start, end: bad.range.end, batchSize: 256)
         var owners: [Owner] = []
         var covered: [ByteRange] = []
         while try stream.nextBatch({ record in

@@ -1,0 +1,145 @@
+// The scanner's kernel engine (XFS_IOC_VERIFY_MEDIA) on a real faulty test
+// bed, through the LD_PRELOAD emulator (Tests/Emulator): it must find
+// exactly what the io_uring engine finds, and ask the kernel to report each
+// bad sector exactly once and nothing else. Without the emulator this
+// kernel has no such ioctl: `--engine kernel` fails, `auto` falls back.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TestBed
+
+@Suite(.serialized, .enabled(if: TestBed.unavailableReason == nil,
+                             Comment(rawValue: "test bed unavailable: \(TestBed.unavailableReason ?? "")")))
+struct KernelEngineTests {
+    /// One `bad_ranges` entry of the JSON report.
+    struct BadRange: Hashable, Comparable, CustomStringConvertible {
+        let device: String
+        let start: UInt64
+        let end: UInt64
+        let errno: Int
+        static func < (a: Self, b: Self) -> Bool { (a.device, a.start, a.end) < (b.device, b.start, b.end) }
+        var description: String { "\(device) [\(start), \(end)) errno \(errno)" }
+    }
+
+    struct Scan {
+        let result: CommandResult
+        let json: [String: Any]
+        var badRanges: [BadRange] {
+            ((json["bad_ranges"] as? [[String: Any]]) ?? []).compactMap { range in
+                guard let device = range["device"] as? String, let start = (range["start_daddr"] as? NSNumber)?.uint64Value,
+                      let end = (range["end_daddr"] as? NSNumber)?.uint64Value,
+                      let errno = (range["errno"] as? NSNumber)?.intValue else { return nil }
+                return BadRange(device: device, start: start, end: end, errno: errno)
+            }.sorted()
+        }
+        var engine: String? { json["engine"] as? String }
+    }
+
+    func scan(_ bed: TestBed, engine: String, environment: [String: String] = [:]) throws -> Scan {
+        let result = try bed.run([RepoPaths.binary, "--engine", engine, "--json", bed.mountPoint],
+                                 environment: environment, timeout: .seconds(120))
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        let json = try #require(object as? [String: Any], "\(result)")
+        return Scan(result: result, json: json)
+    }
+
+    /// The data-device byte offset of `fileOffset` in `relative`.
+    func physical(_ bed: TestBed, _ relative: String, at fileOffset: UInt64) throws -> UInt64 {
+        let extents = try bed.fileExtents(relative)
+        let extent = try #require(extents.first { $0.fileOffset <= fileOffset && fileOffset < $0.fileOffset + $0.length && !$0.isUnwritten },
+                                  "\(relative) @\(fileOffset): \(extents)")
+        return extent.physical + (fileOffset - extent.fileOffset)
+    }
+
+    @Test func kernelEngineFindsWhatUringFindsAndReportsEachBadSectorOnce() throws {
+        try Emulator.ensureBuilt()
+        try TestBed.with { bed in
+            try bed.writeFile("big", size: 8 << 20, seed: 1)
+            try bed.writeFile("small", size: 4096, seed: 2)
+            try bed.writeFragmentedFile("fragmented", extents: 8, extentSize: 64 << 10)
+            try bed.writeFile("shared", size: 1 << 20, seed: 3)
+            try bed.reflink("shared", "shared-copy")
+            try bed.sync()
+
+            // Faults as (byte offset, length) on the data device.
+            var faults: [(UInt64, UInt64)] = []
+            faults.append((try physical(bed, "big", at: 3 << 20) + 1024, 1024))          // two sectors of a big file
+            faults.append((try physical(bed, "small", at: 0) + 2048, 512))               // one sector of a 4 KiB file
+            let fragmentedExtents = try bed.fileExtents("fragmented").filter { !$0.isUnwritten }
+            #expect(fragmentedExtents.count >= 8)
+            let extent = fragmentedExtents[3]
+            faults.append((extent.physical, extent.length))                              // one whole extent of 8
+            let shared = try physical(bed, "shared", at: 512 << 10)
+            #expect(try physical(bed, "shared-copy", at: 512 << 10) == shared)
+            faults.append((shared, 512))                                                 // a reflinked block
+            // The last sector of AG 0's first inode chunk: its cluster holds
+            // no inode in use (AG 0 inode numbers are their sector numbers
+            // with 512-byte inodes), so XFS itself never reads it.
+            let chunk = try #require(try bed.fsmap().first { $0.owner == "inodes" })
+            let inodeSector = chunk.end
+            let ours = try ["big", "small", "fragmented", "shared", "shared-copy"].map { try bed.inode($0) } + [try bed.inode(".")]
+            #expect(ours.allSatisfy { $0 < inodeSector - 32 }, "\(ours) vs sector \(inodeSector)")
+            faults.append((inodeSector * 512, 512))                                      // inode chunk (metadata)
+            for (offset, length) in faults { try bed.data.arm(.eio, offset: offset, length: length) }
+
+            let expected = faults.map { BadRange(device: "data", start: $0.0 / 512, end: ($0.0 + $0.1) / 512, errno: Int(EIO)) }.sorted()
+            let badSectors = Set(expected.flatMap { Array($0.start..<$0.end) })
+
+            let uring = try scan(bed, engine: "uring")
+            #expect(uring.engine == "uring")
+            #expect(uring.result.status == 3, "\(uring.result)")
+            #expect(uring.badRanges == expected)
+
+            try bed.data.resetCounters()
+            let log = EmulatorLog(trace: 1)
+            let kernel = try scan(bed, engine: "kernel", environment: log.environment.merging(["LD_PRELOAD": Emulator.library]) { _, new in new })
+            #expect(kernel.engine == "kernel")
+            #expect(kernel.result.status == 3, "\(kernel.result)")
+            #expect(kernel.badRanges == expected)
+            #expect(kernel.badRanges == uring.badRanges)
+
+            // The kernel engine read through the emulator, with valid requests only.
+            let calls = try log.calls()
+            #expect(calls.count > 1)
+            #expect(calls.allSatisfy { $0["out_ret"] == "0" }, "\(calls.filter { $0["out_ret"] != "0" }.prefix(5))")
+            // Every bad sector in exactly one REPORT; every REPORT only about bad sectors.
+            let reports = try log.reports()
+            var reported: [UInt64: Int] = [:]
+            for report in reports {
+                for sector in report.range { reported[sector, default: 0] += 1 }
+            }
+            let odd = reports.filter { $0.dev != 1 || $0.errno != "EIO" }
+            #expect(odd.isEmpty, "\(odd.prefix(10))")
+            let onGood = reports.filter { !$0.range.allSatisfy(badSectors.contains) }
+            #expect(onGood.isEmpty, "REPORT on sectors that read fine: \(onGood.prefix(10))")
+            #expect(Set(reported.keys) == badSectors, "unreported: \(badSectors.subtracting(reported.keys).sorted())")
+            let twice = reported.filter { $0.value > 1 }.keys.sorted()
+            #expect(twice.isEmpty, "reported more than once: \(twice)")
+        }
+    }
+
+    @Test func withoutTheIoctlKernelFailsAndAutoUsesUring() throws {
+        try TestBed.with { bed in
+            try bed.writeFile("file", size: 1 << 20)
+            let forced = try bed.run([RepoPaths.binary, "--engine", "kernel", bed.mountPoint], timeout: .seconds(60))
+            #expect(forced.status == 4, "\(forced)")
+            #expect(forced.stderr.contains("Linux 7.0"), "\(forced.stderr)")
+
+            let auto = try bed.run([RepoPaths.binary, "--engine", "auto", "-v", bed.mountPoint], timeout: .seconds(60))
+            #expect(auto.status == 0, "\(auto)")
+            let text = auto.stdout + auto.stderr
+            #expect(text.contains("kernel engine unavailable"), "\(text)")
+            #expect(text.contains("uring engine"), "\(text)")
+
+            // With the emulator, auto picks the kernel engine.
+            try Emulator.ensureBuilt()
+            let emulated = try bed.run([RepoPaths.binary, "--engine", "auto", "--json", bed.mountPoint],
+                                       environment: ["LD_PRELOAD": Emulator.library], timeout: .seconds(60))
+            #expect(emulated.status == 0, "\(emulated)")
+            let json = try JSONSerialization.jsonObject(with: Data(emulated.stdout.utf8)) as? [String: Any]
+            #expect(json?["engine"] as? String == "kernel", "\(emulated.stdout.prefix(300))")
+        }
+    }
+}
