@@ -22,6 +22,10 @@ struct ScanCommand {
     }
 
     private func scan() throws -> ExitStatus {
+        // First of all, before any thread exists: every thread started later
+        // inherits the blocked signals, so only the watcher receives them.
+        let stop = StopSignal()
+        SignalWatcher.start(stop)
         let filesystem = try FilesystemProbe.probe(options.path ?? ".")
         let scanOptions = try scanOptions(for: filesystem)
         let historyDirectory = options.stateDir ?? History.defaultDirectory
@@ -50,8 +54,6 @@ struct ScanCommand {
         var resumed = scanOptions
         if let earlier { resumed.resumeFrom = earlier.resumePoints }
 
-        let stop = StopSignal()
-        SignalWatcher.start(stop)
         let scanner = try Scanner(filesystem: filesystem, options: resumed, engine: selection.kind, stop: stop)
         if let earlier {
             scanner.restoreFindings(bad: earlier.badRanges, unverified: earlier.unverifiedRanges, flaky: earlier.flakyRanges)

@@ -14,13 +14,19 @@ public enum SignalWatcher {
         _ = DedicatedThread.start(name: "signals") {
             var signals = watched.value
             var received: Int32 = 0
+            var first: UInt64?
             while sigwait(&signals, &received) == 0 {
                 let name = received == SIGINT ? "SIGINT" : received == SIGTERM ? "SIGTERM" : "SIGHUP"
-                if stop.isRequested {
-                    // A second signal: the user insists. In-flight reads are lost.
-                    _exit(4)
+                guard let first else {
+                    first = monotonicNanoseconds()
+                    stop.request("interrupted by \(name)")
+                    continue
                 }
-                stop.request("interrupted by \(name)")
+                // A second signal a moment later: the user insists, and the
+                // reads in flight are given up. One arriving at once is the
+                // same signal sent to the process and to its group (timeout(1),
+                // a terminal's Ctrl-C reaching a pipeline).
+                if monotonicNanoseconds() - first > 1_000_000_000 { _exit(4) }
             }
         }
     }
