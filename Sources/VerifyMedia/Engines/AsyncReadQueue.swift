@@ -1,3 +1,5 @@
+import Glibc
+
 /// A device queue that keeps many reads in flight from one thread: the
 /// io_uring and libaio engines. Slots index the queue's own buffers.
 protocol AsyncReadQueue: AnyObject {
@@ -60,6 +62,11 @@ struct QueuedReadLoop {
             do {
                 try queue.submitAndWait(minimum: 1, timeoutNanoseconds: timeout) { slot, result in
                     guard let (chunk, submitted) = inflight[slot] else { return }
+                    if result == -Int(EAGAIN) || result == -Int(EINTR) {
+                        // Not a verdict on the sectors: read it again.
+                        queue.prepare(slot: slot, offset: chunk.range.start, length: chunk.length)
+                        return
+                    }
                     inflight[slot] = nil
                     inflightCount -= 1
                     scan.inflight.subtract(1, ordering: .relaxed)
