@@ -135,7 +135,7 @@ struct ScanCommand {
             }
         }
         if options.json {
-            FileHandleOutput.standardOutput.write(String(decoding: json, as: UTF8.self) + "\n")
+            FileHandleOutput.standardOutput.write(String(decoding: json, as: UTF8.self))
             return
         }
         let text = TextReport(report)

@@ -138,6 +138,16 @@ struct PinpointTests {
         #expect(findings.errors.count == 1)
     }
 
+    @Test("a transient failure of a read with several extents is flaky; a lasting one in a gap is nothing")
+    func flakyAcrossPieces() {
+        let pieces = Chunk(lane: 0, range: ByteRange(0, 64 << 10), scope: [ByteRange(0, 8192), ByteRange(32768, 65536)])
+        let transient = pinpoint(SimulatedDisk(flaky: [80: (.EIO, 1)]), chunk: pieces).findings.snapshot()
+        #expect(transient.flaky.map(\.range) == [ByteRange(0, 64 << 10)])
+        #expect(transient.bad.isEmpty)
+        let inGap = pinpoint(SimulatedDisk(bad: [20: .EIO]), chunk: pieces).findings.snapshot()
+        #expect(inGap.flaky.isEmpty && inGap.bad.isEmpty && inGap.unverified.isEmpty)
+    }
+
     @Test("bad sectors in the gaps between extents are neither read nor reported")
     func gapsAreOutOfScope() {
         let disk = SimulatedDisk(bad: [20: .EIO, 100: .EIO])

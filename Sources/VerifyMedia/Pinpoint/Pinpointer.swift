@@ -30,6 +30,7 @@ struct Pinpointer {
         var bytesRead: UInt64 = UInt64(job.chunk.length) - job.failed.count
         let parts = job.chunk.scope.map { $0.clamped(to: job.failed) }.filter { !$0.isEmpty }
         let wholeFailed = parts.count == 1 && parts[0] == job.failed
+        var partFailed = false
         for part in parts {
             if scan.deviceStopped.load(ordering: .relaxed) {
                 giveUp(part, error: .ENODEV, reason: "device gone")
@@ -37,21 +38,33 @@ struct Pinpointer {
             }
             if wholeFailed, let error = job.error {
                 narrow(part, error: error, bytesRead: &bytesRead)
+                partFailed = true
             } else {
-                readAndNarrow(part, bytesRead: &bytesRead)
+                partFailed = readAndNarrow(part, bytesRead: &bytesRead) || partFailed
+            }
+        }
+        if !partFailed && !parts.isEmpty && !scan.deviceStopped.load(ordering: .relaxed) {
+            // Every in-scope part read fine on its own. Either the failure is
+            // in a gap between extents (out of scope: not ours to report), or
+            // it was transient: read the whole range once more to tell.
+            if read(job.failed, report: false, bytesRead: &bytesRead) == .complete {
+                scan.findings.recordFlaky(role, job.failed, job.error)
             }
         }
         scan.tracker.completed(job.chunk, bytesRead: bytesRead)
     }
 
-    /// Reads a range not yet known to fail, in buffer-sized pieces.
-    private func readAndNarrow(_ range: ByteRange, bytesRead: inout UInt64) {
+    /// Reads a range not yet known to fail, in buffer-sized pieces; true
+    /// when some of it failed.
+    private func readAndNarrow(_ range: ByteRange, bytesRead: inout UInt64) -> Bool {
+        var failed = false
         var start = range.start
         while start < range.end {
             let piece = ByteRange(start, min(range.end, start + UInt64(buffer.count)))
-            handle(piece, read(piece, report: false, bytesRead: &bytesRead), bytesRead: &bytesRead)
+            failed = !handle(piece, read(piece, report: false, bytesRead: &bytesRead), bytesRead: &bytesRead) || failed
             start = piece.end
         }
+        return failed
     }
 
     /// Deals with the outcome of reading `range`; returns true when it read fine.
