@@ -141,7 +141,10 @@ struct PinpointTests {
     @Test("a transient failure of a read with several extents is flaky; a lasting one in a gap is nothing")
     func flakyAcrossPieces() {
         let pieces = Chunk(lane: 0, range: ByteRange(0, 64 << 10), scope: [ByteRange(0, 8192), ByteRange(32768, 65536)])
-        let transient = pinpoint(SimulatedDisk(flaky: [80: (.EIO, 1)]), chunk: pieces).findings.snapshot()
+        let disk = SimulatedDisk(flaky: [80: (.EIO, 1)])
+        // The engine's read of the whole chunk is the one that failed.
+        #expect(disk.read(pieces.range, into: AlignedBuffer(count: 1 << 16), report: false) == .failed(.EIO))
+        let transient = pinpoint(disk, chunk: pieces).findings.snapshot()
         #expect(transient.flaky.map(\.range) == [ByteRange(0, 64 << 10)])
         #expect(transient.bad.isEmpty)
         let inGap = pinpoint(SimulatedDisk(bad: [20: .EIO]), chunk: pieces).findings.snapshot()
