@@ -43,8 +43,16 @@ extension Errno: Codable {
 /// Everything the scan found, shared by all engine and pinpoint threads.
 /// Adjacent bad sectors with the same errno join into one range.
 final class Findings: Sendable {
+    /// Where a bad range ends, to extend it when the next sector is bad too.
+    private struct RangeEnd: Hashable {
+        let device: DeviceRole
+        let error: Errno
+        let end: UInt64
+    }
+
     private struct State {
         var bad: [BadRange] = []
+        var badEnds: [RangeEnd: Int] = [:]
         var unverified: [UnverifiedRange] = []
         var flaky: [FlakyRange] = []
         var errors: [String] = []
@@ -53,10 +61,12 @@ final class Findings: Sendable {
 
     func recordBad(_ device: DeviceRole, _ range: ByteRange, _ error: Errno) {
         state.withLock { state in
-            if let index = state.bad.lastIndex(where: { $0.device == device && $0.error == error && $0.range.end == range.start }) {
+            if let index = state.badEnds.removeValue(forKey: RangeEnd(device: device, error: error, end: range.start)) {
                 state.bad[index].range.end = range.end
+                state.badEnds[RangeEnd(device: device, error: error, end: range.end)] = index
             } else {
                 state.bad.append(BadRange(device: device, range: range, error: error))
+                state.badEnds[RangeEnd(device: device, error: error, end: range.end)] = state.bad.count - 1
             }
         }
     }
@@ -84,8 +94,8 @@ final class Findings: Sendable {
 
     /// Findings carried over from a checkpoint.
     func restore(bad: [BadRange], unverified: [UnverifiedRange], flaky: [FlakyRange]) {
+        for range in bad { recordBad(range.device, range.range, range.error) }
         state.withLock { state in
-            state.bad += bad
             state.unverified += unverified
             state.flaky += flaky
         }
