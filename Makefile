@@ -58,19 +58,35 @@ bench: deps release
 reap:
 	@testbed/testbed reap
 
-install: release
-	install -D -m 0755 $(RELEASE) $(DESTDIR)$(SBINDIR)/xfs_verify_media
+# install: the release binary (or INSTALL_BINARY=path, which skips the
+# release build), xfs_verify_media_all, the man page, the systemd units (their
+# /usr/local/sbin rewritten to SBINDIR) and the bash completion; DESTDIR for
+# packages. uninstall removes exactly these files; /var/lib/xfs_verify_media
+# (history, checkpoints, reports) stays.
+INSTALL_BINARY ?= $(RELEASE)
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITS     := $(notdir $(wildcard systemd/*.service systemd/*.timer))
+
+install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),release)
+	install -D -m 0755 $(INSTALL_BINARY) $(DESTDIR)$(SBINDIR)/xfs_verify_media
+	install -D -m 0755 scripts/xfs_verify_media_all $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
 	install -D -m 0644 man/xfs_verify_media.8 $(DESTDIR)$(MANDIR)/man8/xfs_verify_media.8
-	for u in systemd/*.service systemd/*.timer; do install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
-	$(RELEASE) --generate-completion-script bash > xfs_verify_media.bash && \
-	  install -D -m 0644 xfs_verify_media.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/xfs_verify_media && \
-	  rm -f xfs_verify_media.bash
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do \
+	  sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -d -m 0755 $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL_BINARY) --generate-completion-script bash > $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media
+	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/xfs_verify_media
+	rm -f $(DESTDIR)$(SBINDIR)/xfs_verify_media $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
 	rm -f $(DESTDIR)$(MANDIR)/man8/xfs_verify_media.8
-	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/xfs_verify_media
-	for u in systemd/*.service systemd/*.timer; do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
 	rm -rf .build

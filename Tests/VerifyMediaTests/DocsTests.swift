@@ -1,0 +1,263 @@
+// The documentation says what the command does: the man page's OPTIONS are
+// exactly the options of --help, its EXIT STATUS the values of --help, it
+// renders without warnings, and the README tells a newcomer what to run.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TestBed
+
+/// The documents of the repository, read and taken apart.
+enum Docs {
+    static var manPagePath: String { RepoPaths.root + "/man/xfs_verify_media.8" }
+    static var readmePath: String { RepoPaths.root + "/README.md" }
+
+    static func read(_ path: String) throws -> String {
+        String(decoding: try readWholeFile(path), as: UTF8.self)
+    }
+
+    // MARK: --help
+
+    /// `xfs_verify_media --help`.
+    static func help() throws -> String {
+        let run = try runCommand([RepoPaths.binary, "--help"], timeout: .seconds(60))
+        guard run.status == 0 else { throw TestBedError("--help failed: \(run)") }
+        return run.stdout
+    }
+
+    /// The options --help lists, long and short: the option column of every
+    /// line of its OPTIONS block ("  -b, --background   Gentle ...").
+    static func helpOptions(_ help: String) -> Set<String> {
+        var options = Set<String>()
+        var inOptions = false
+        for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("OPTIONS:") { inOptions = true; continue }
+            guard inOptions else { continue }
+            if !line.isEmpty && !line.hasPrefix(" ") { inOptions = false; continue }
+            guard line.hasPrefix("  -") else { continue }
+            // The option column ends where two spaces start the description.
+            let text = line.dropFirst(2)
+            let column = text.range(of: "  ").map { text[..<$0.lowerBound] } ?? text
+            for piece in column.components(separatedBy: ", ") {
+                if let name = piece.split(separator: " ").first, name.hasPrefix("-") { options.insert(String(name)) }
+            }
+        }
+        return options
+    }
+
+    /// The exit status values of the help's "Exit status" paragraph:
+    /// "Exit status, bits OR-ed: 0 all verified ...; 1 media errors ...".
+    static func helpExitValues(_ help: String) -> Set<Int> {
+        let flat = help.replacingOccurrences(of: "\n", with: " ")
+        guard let start = flat.range(of: "Exit status") else { return [] }
+        var paragraph = String(flat[start.upperBound...])
+        if let end = paragraph.range(of: "  ") { paragraph = String(paragraph[..<end.lowerBound]) }
+        guard let colon = paragraph.firstIndex(of: ":") else { return [] }
+        var values = Set<Int>()
+        for item in paragraph[paragraph.index(after: colon)...].split(separator: ";") {
+            if let number = item.split(separator: " ").first.flatMap({ Int($0) }) { values.insert(number) }
+        }
+        return values
+    }
+
+    // MARK: The man page
+
+    /// The lines of the section `.SH NAME` up to the next `.SH`.
+    static func section(_ name: String, of page: String) -> [String] {
+        var lines: [String] = []
+        var inside = false
+        for line in page.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(".SH") {
+                let title = line.dropFirst(3).trimmingCharacters(in: .whitespaces)
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                inside = title == name
+                continue
+            }
+            if inside { lines.append(String(line)) }
+        }
+        return lines
+    }
+
+    /// A roff line as text: macros, font changes and escapes removed.
+    static func plain(_ line: String) -> String {
+        var text = line
+        if text.hasPrefix(".") {
+            // ".BI \-\-scope " allocated" | data": drop the macro name.
+            text = text.split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        }
+        for escape in ["\\fB", "\\fI", "\\fR", "\\fP", "\\&", "\\c"] { text = text.replacingOccurrences(of: escape, with: "") }
+        text = text.replacingOccurrences(of: "\\-", with: "-")
+        text = text.replacingOccurrences(of: "\\e", with: "\\")
+        text = text.replacingOccurrences(of: "\"", with: "")
+        return text
+    }
+
+    /// The tags of a section's `.TP` paragraphs (the line after each `.TP`,
+    /// and after each `.TQ`), as plain text.
+    static func tags(_ lines: [String]) -> [String] {
+        var tags: [String] = []
+        for (index, line) in lines.enumerated() where (line == ".TP" || line == ".TQ") && index + 1 < lines.count {
+            tags.append(plain(lines[index + 1]))
+        }
+        return tags
+    }
+
+    /// Words of `text` that look like options: -x or --long-name.
+    static func optionWords(_ text: String) -> Set<String> {
+        var options = Set<String>()
+        let separators = CharacterSet.whitespaces.union(CharacterSet(charactersIn: ",()[]|"))
+        for word in text.components(separatedBy: separators) {
+            let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: ".;:"))
+            if trimmed.range(of: #"^--[a-z][a-z0-9-]*$"#, options: .regularExpression) != nil
+                || trimmed.range(of: #"^-[A-Za-z]$"#, options: .regularExpression) != nil {
+                options.insert(trimmed)
+            }
+        }
+        return options
+    }
+
+    /// The options the man page documents: those in the tags of OPTIONS.
+    static func manOptions(_ page: String) -> Set<String> {
+        tags(section("OPTIONS", of: page)).reduce(into: Set<String>()) { $0.formUnion(optionWords($1)) }
+    }
+
+    /// Every option word anywhere in the OPTIONS section.
+    static func manOptionsSectionWords(_ page: String) -> Set<String> {
+        section("OPTIONS", of: page).reduce(into: Set<String>()) { $0.formUnion(optionWords(plain($1))) }
+    }
+
+    /// The values of the EXIT STATUS section's tags.
+    static func manExitValues(_ page: String) -> Set<Int> {
+        Set(tags(section("EXIT STATUS", of: page)).compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+    }
+}
+
+@Suite struct DocsTests {
+    static let binaryMissing: String? =
+        access(RepoPaths.binary, X_OK) == 0 ? nil : "\(RepoPaths.binary) is not built (swift build)"
+
+    // MARK: The parsers themselves
+
+    @Test func helpParserReadsOptionColumns() {
+        let help = """
+        OVERVIEW: x
+
+        OPTIONS:
+          --scope <allocated|data|device>
+                                  What to verify.
+          -b, --background        Gentle mode: low queue depth, e.g. -q.
+          -C <FD>                 Write lines.
+          -V                      Print the version and exit.
+          -h, --help              Show help information.
+
+        """
+        #expect(Docs.helpOptions(help) == ["--scope", "-b", "--background", "-C", "-V", "-h", "--help"])
+    }
+
+    @Test func manParserReadsOptionTags() {
+        let page = """
+        .SH OPTIONS
+        .TP
+        .BI \\-\\-scope " allocated" | data
+        What; see
+        .BR \\-\\-device .
+        .TP
+        .BR \\-b ", " \\-\\-background
+        Gentle.
+        .SH EXIT STATUS
+        .TP
+        .B 0
+        Fine.
+        .TP
+        .B 16
+        New.
+        """
+        #expect(Docs.manOptions(page) == ["--scope", "-b", "--background"])
+        #expect(Docs.manOptionsSectionWords(page).contains("--device"))
+        #expect(Docs.manExitValues(page) == [0, 16])
+    }
+
+    // MARK: The man page against --help
+
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func everyHelpOptionIsInTheManPage() throws {
+        let options = Docs.helpOptions(try Docs.help())
+        #expect(options.count >= 20, "parsed too few options from --help: \(options.sorted())")
+        let page = try Docs.read(Docs.manPagePath)
+        let documented = Docs.manOptions(page)
+        let missing = options.subtracting(documented)
+        #expect(missing.isEmpty, "in --help but not documented in the man page's OPTIONS: \(missing.sorted())")
+        let synopsis = Docs.section("SYNOPSIS", of: page).map(Docs.plain).joined(separator: " ")
+        for option in options where option.hasPrefix("--") && !["--help", "--version", "--background", "--verbose", "--quiet"].contains(option) {
+            #expect(synopsis.contains(option), "\(option) is not in the SYNOPSIS")
+        }
+    }
+
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func everyManPageOptionExists() throws {
+        let options = Docs.helpOptions(try Docs.help())
+        let page = try Docs.read(Docs.manPagePath)
+        let documented = Docs.manOptions(page)
+        #expect(documented.count >= 20, "parsed too few options from the man page: \(documented.sorted())")
+        let unknown = documented.subtracting(options)
+        #expect(unknown.isEmpty, "documented in the man page but not in --help: \(unknown.sorted())")
+        // Options mentioned in the OPTIONS text (not only its tags) exist too.
+        let mentioned = Docs.manOptionsSectionWords(page).subtracting(options)
+        #expect(mentioned.isEmpty, "mentioned in OPTIONS but not in --help: \(mentioned.sorted())")
+    }
+
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func exitStatusValuesMatchHelp() throws {
+        let fromHelp = Docs.helpExitValues(try Docs.help())
+        #expect(fromHelp.isSuperset(of: [0, 1, 2, 4, 8]), "exit values parsed from --help: \(fromHelp.sorted())")
+        let fromMan = Docs.manExitValues(try Docs.read(Docs.manPagePath))
+        #expect(fromMan == fromHelp, "man page \(fromMan.sorted()) vs --help \(fromHelp.sorted())")
+    }
+
+    @Test func manPageHasTheSections() throws {
+        let page = try Docs.read(Docs.manPagePath)
+        for name in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "FILES", "EXAMPLES", "SEE ALSO"] {
+            #expect(!Docs.section(name, of: page).isEmpty, "no .SH \(name)")
+        }
+        let seeAlso = Docs.section("SEE ALSO", of: page).map(Docs.plain).joined(separator: " ")
+        for reference in ["xfs_scrub (8)", "xfs_io (8)", "ioctl_getfsmap (2)", "ioctl_xfs_verify_media (2)", "systemd.timer (5)"] {
+            #expect(seeAlso.contains(reference), "SEE ALSO lacks \(reference): \(seeAlso)")
+        }
+        let files = Docs.section("FILES", of: page).map(Docs.plain).joined(separator: " ")
+        #expect(files.contains("/var/lib/xfs_verify_media/UUID.json"))
+    }
+
+    @Test(.enabled(if: findExecutable("man") != nil, "man is not installed"))
+    func manPageRendersWithoutWarnings() throws {
+        let run = try runCommand(["man", "--warnings", "-l", Docs.manPagePath], environment: ["MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"],
+                                 timeout: .seconds(60))
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.isEmpty, "warnings: \(run.stderr)")
+        #expect(run.stdout.contains("EXIT STATUS"), "rendered: \(run.stdout.prefix(500))")
+    }
+
+    // MARK: README
+
+    @Test func readmeTellsANewcomerWhatToRun() throws {
+        let readme = try Docs.read(Docs.readmePath)
+        #expect(readme.contains("make demo"))
+        #expect(readme.contains("make test"))
+        #expect(readme.contains("make install"))
+        #expect(readme.contains("make uninstall"))
+        #expect(readme.contains("## Performance"))
+        for folder in ["Probe", "SpaceMap", "Plan", "Engines", "Pinpoint", "Owners", "Report", "Health", "Scan", "System",
+                       "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/"] {
+            #expect(readme.contains(folder), "the source tree in README.md lacks \(folder)")
+        }
+    }
+
+    /// The cron line of the README is the man page's, and both run the
+    /// script the Makefile installs.
+    @Test func cronLineIsTheSameEverywhere() throws {
+        let cron = "30 3 1 * * root test -e /run/systemd/system || /usr/local/sbin/xfs_verify_media_all --direct"
+        #expect(try Docs.read(Docs.readmePath).contains(cron))
+        let page = try Docs.read(Docs.manPagePath).split(separator: "\n").map { Docs.plain(String($0)) }
+        #expect(page.contains(cron))
+    }
+}
