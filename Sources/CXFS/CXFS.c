@@ -24,6 +24,8 @@ int CXFS_ioprio_get(int which, int who)
 
 const unsigned long CXFS_FS_IOC_GETFSMAP = FS_IOC_GETFSMAP;
 const unsigned long CXFS_FS_IOC_GETVERSION = FS_IOC_GETVERSION;
+const unsigned long CXFS_FS_IOC_FIEMAP = FS_IOC_FIEMAP;
+const unsigned long CXFS_FS_IOC_FSGETXATTR = FS_IOC_FSGETXATTR;
 const unsigned long CXFS_XFS_IOC_FSGEOMETRY = XFS_IOC_FSGEOMETRY;
 const unsigned long CXFS_XFS_IOC_AG_GEOMETRY = XFS_IOC_AG_GEOMETRY;
 const unsigned long CXFS_XFS_IOC_RTGROUP_GEOMETRY = XFS_IOC_RTGROUP_GEOMETRY;

@@ -18,6 +18,7 @@
 #include <linux/ioctl.h>
 #include <linux/fs.h>
 #include <linux/fsmap.h>
+#include <linux/fiemap.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -325,6 +326,8 @@ struct xfs_verify_media {
 
 extern const unsigned long CXFS_FS_IOC_GETFSMAP;
 extern const unsigned long CXFS_FS_IOC_GETVERSION;
+extern const unsigned long CXFS_FS_IOC_FIEMAP;
+extern const unsigned long CXFS_FS_IOC_FSGETXATTR;
 extern const unsigned long CXFS_XFS_IOC_FSGEOMETRY;
 extern const unsigned long CXFS_XFS_IOC_AG_GEOMETRY;
 extern const unsigned long CXFS_XFS_IOC_RTGROUP_GEOMETRY;

@@ -18,6 +18,16 @@ public struct OwnerResolver {
                 return OwnedBadRange(bad: bad, owners: [.unknown])
             }
         }
+        // Without rmapbt GETFSMAP knows no owners: ask the files' extent maps.
+        if !filesystem.geometry.hasRmapbt, ranges.contains(where: { $0.owners.contains(.unknown) }) {
+            let unknown = ranges.indices.filter { ranges[$0].owners.contains(.unknown) }
+            let files = ExtentMapOwners(filesystem: filesystem).owners(of: unknown.map { ranges[$0].bad })
+            for (position, index) in unknown.enumerated() {
+                guard let owners = files[position], !owners.isEmpty else { continue }
+                let covered = owners.reduce(0) { $0 + $1.length }
+                ranges[index].owners = owners.map(Owner.file) + (covered < ranges[index].bad.range.count ? [.unknown] : [])
+            }
+        }
         var statuses: [UInt64: InodeStatus] = [:]
         for case .file(let file) in ranges.flatMap(\.owners) where statuses[file.inode] == nil {
             do {
@@ -26,14 +36,17 @@ public struct OwnerResolver {
                 errors.append("cannot bulkstat inode \(file.inode): \(error)")
             }
         }
-        let paths = PathResolver(filesystem: filesystem).paths(for: statuses)
+        let named = Set(ranges.flatMap(\.owners).compactMap { owner -> UInt64? in
+            if case .file(let file) = owner, !file.paths.isEmpty { file.inode } else { nil }
+        })
+        let paths = PathResolver(filesystem: filesystem).paths(for: statuses.filter { !named.contains($0.key) })
         for index in ranges.indices {
             ranges[index].owners = ranges[index].owners.map { owner in
                 guard case .file(var file) = owner else { return owner }
                 if let status = statuses[file.inode] {
                     file.generation = status.generation
                     file.unlinked = status.links == 0
-                    file.paths = paths[file.inode] ?? []
+                    if file.paths.isEmpty { file.paths = paths[file.inode] ?? [] }
                 }
                 return .file(file)
             }

@@ -22,34 +22,9 @@ struct PathResolver {
     private func walkTree(for wanted: [UInt64: InodeStatus]) -> [UInt64: [String]] {
         var found: [UInt64: [String]] = [:]
         var remaining = wanted.mapValues { $0.isDirectory ? 1 : Int($0.links) }
-        let mountPoint = filesystem.mountPoint
-        guard let root = try? FileDescriptor.open(mountPoint, O_RDONLY | O_DIRECTORY),
-              let rootStat = try? root.stat() else { return [:] }
-        root.close()
-        let fsDevice = rootStat.st_dev
-        check(inode: UInt64(rootStat.st_ino), path: mountPoint, wanted: wanted, found: &found, remaining: &remaining)
-        var directories = [mountPoint]
-        while let directory = directories.popLast(), !remaining.isEmpty {
-            guard let fd = try? FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW),
-                  let stream = fdopendir(fd.rawValue) else { continue }
-            defer { closedir(stream) }
-            while let entry = readdir(stream) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name == "." || name == ".." { continue }
-                let path = directory == "/" ? "/" + name : directory + "/" + name
-                let inode = UInt64(entry.pointee.d_ino)
-                check(inode: inode, path: path, wanted: wanted, found: &found, remaining: &remaining)
-                if remaining.isEmpty { break }
-                var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
-                var st = Glibc.stat()
-                if entry.pointee.d_type == UInt8(DT_UNKNOWN) || isDirectory {
-                    guard fstatat(fd.rawValue, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-                    isDirectory = st.st_mode & S_IFMT == S_IFDIR
-                    // Another filesystem mounted inside this one.
-                    if isDirectory && st.st_dev != fsDevice { continue }
-                }
-                if isDirectory { directories.append(path) }
-            }
+        DirectoryWalk(mountPoint: filesystem.mountPoint).run { path, inode, _ in
+            check(inode: inode, path: path, wanted: wanted, found: &found, remaining: &remaining)
+            return remaining.isEmpty ? .stop : .proceed
         }
         return found
     }
