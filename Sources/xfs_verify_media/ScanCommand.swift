@@ -76,7 +76,7 @@ struct ScanCommand {
                 unlink(path)
             } else {
                 saveCheckpoint(scanner.checkpoint(resuming: earlier, seconds: Date().timeIntervalSince(started)), to: path)
-                if !options.quiet { stderr.write("xfs_verify_media: progress saved to \(path); continue with --resume\n") }
+                stderr.write("xfs_verify_media: progress saved to \(path); continue with --resume\n")
             }
         }
 
@@ -144,6 +144,9 @@ struct ScanCommand {
         if !options.quiet {
             lines += text.summaryLines
             if options.verbose { lines += TextReport.deviceLines(report) }
+        } else if let incomplete = text.incompleteLine {
+            // Quiet, but an exit status of 4 must come with its reason.
+            lines.append(incomplete)
         }
         if !lines.isEmpty { FileHandleOutput.standardOutput.write(lines.joined(separator: "\n") + "\n") }
     }

@@ -59,7 +59,7 @@ public struct History: Codable, Sendable {
     public func save(directory: String) throws(VerifyMediaError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o755])
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw .operational("\(directory): cannot create the history directory: \(error.localizedDescription)")
         }
@@ -67,7 +67,8 @@ public struct History: Codable, Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(self) else { throw .operational("cannot encode the history") }
         do {
-            try AtomicFile.write(Array(data), to: History.path(directory: directory, uuid: fsUUID))
+            // It names damaged files: for root's eyes only.
+            try AtomicFile.write(Array(data), to: History.path(directory: directory, uuid: fsUUID), mode: 0o600)
         } catch {
             throw .operational("\(History.path(directory: directory, uuid: fsUUID)): cannot write the history: \(error)")
         }

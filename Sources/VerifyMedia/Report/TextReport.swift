@@ -46,15 +46,20 @@ public struct TextReport {
         return lines
     }
 
+    /// Why the scan did not cover everything, when it did not.
+    public var incompleteLine: String? {
+        let scan = report.scan
+        guard !scan.complete else { return nil }
+        return "\(scan.filesystem.mountPoint): scan incomplete\(scan.stopReason.map { ": \($0)" } ?? "")"
+    }
+
     public var summaryLines: [String] {
         let scan = report.scan
         let mount = scan.filesystem.mountPoint
         let planned = scan.devices.reduce(0) { $0 + $1.bytesPlanned }
         let of = scan.complete ? " of \(formatBytes(planned))" : ""
         var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified))\(of) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]
-        if !scan.complete {
-            lines.append("\(mount): scan incomplete\(scan.stopReason.map { ": \($0)" } ?? "")")
-        }
+        if let incompleteLine { lines.append(incompleteLine) }
         if report.badRanges.isEmpty {
             lines.append("\(mount): no media errors found")
         } else {
