@@ -12,12 +12,14 @@ public struct Chunk: Sendable {
 }
 
 /// A part of a device planned and tracked on its own: an allocation group,
-/// a realtime group, the external log, or the whole rt device. Lanes are
-/// the unit of checkpoints and of per-group statistics.
+/// a realtime group, the external log or the whole rt device, cut into
+/// pieces of at most `LaneLayout.maximumLaneBytes` so that several space-map
+/// streams can run ahead of the reads over one large, densely used group.
+/// Lanes are the unit of checkpoints and of per-group statistics.
 public struct Lane: Sendable, Codable, Hashable {
     public let index: Int
     public let role: DeviceRole
-    /// "ag 3", "rtgroup 1", "log", "rt".
+    /// "ag 3", "rtgroup 1", "log", "rt"; "ag 3 @1G" for a later piece.
     public let name: String
     public let range: ByteRange
 }
@@ -48,8 +50,19 @@ enum LaneLayout {
                 ranges.append(("rt", ByteRange(0, rtEnd)))
             }
         }
-        return ranges.map { $0 }.enumerated().map { index, entry in
+        let pieces = ranges.flatMap { name, range in
+            stride(from: range.start, to: range.end, by: Int(maximumLaneBytes)).map { start in
+                (start == range.start ? name : "\(name) @\((start - range.start) >> 30)G",
+                 ByteRange(start, min(range.end, start + maximumLaneBytes)))
+            }
+        }
+        return pieces.enumerated().map { index, entry in
             Lane(index: index, role: device.role, name: entry.0, range: entry.1)
         }
     }
+
+    /// 1 GiB: a piece GETFSMAP streams in well under a second even when
+    /// densely fragmented, small enough that four of them planned at once
+    /// keep ahead of the reads.
+    static let maximumLaneBytes: UInt64 = 1 << 30
 }

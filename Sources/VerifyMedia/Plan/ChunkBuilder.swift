@@ -20,6 +20,12 @@ struct ChunkBuilder {
     /// Everything before this has been emitted or is out of scope.
     private var consumedUpTo: UInt64
 
+    /// Where the chunk being built must end: the next multiple of the I/O
+    /// size. Reads aligned to their size line up with stripes, flash pages
+    /// and the backing store of virtual disks; only a chunk that starts in
+    /// the middle of such a unit is shorter.
+    private var limit: UInt64 { (start / ioSize + 1) * ioSize }
+
     init(lane: Int, ioSize: UInt64, mergeGap: UInt64, alignment: UInt64, limits: ByteRange) {
         precondition(ioSize % alignment == 0 && alignment.nonzeroBitCount == 1, "bad chunk geometry")
         self.lane = lane
@@ -43,7 +49,7 @@ struct ChunkBuilder {
     /// extent is used up without completing one.
     mutating func nextChunk() -> Chunk? {
         while !pending.isEmpty {
-            if open && (pending.start - end > mergeGap || pending.start >= start + ioSize) {
+            if open && (pending.start - end > mergeGap || pending.start >= limit) {
                 return close()
             }
             if !open {
@@ -52,11 +58,11 @@ struct ChunkBuilder {
                 end = pending.start
                 scope.removeAll(keepingCapacity: true)
             }
-            let pieceEnd = min(pending.end, start + ioSize)
+            let pieceEnd = min(pending.end, limit)
             scope.appendCoalescing(ByteRange(pending.start, pieceEnd))
             end = pieceEnd
             pending.start = pieceEnd
-            if end == start + ioSize { return close() }
+            if end == limit { return close() }
         }
         return nil
     }

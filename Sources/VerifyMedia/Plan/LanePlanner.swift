@@ -2,12 +2,6 @@
 protocol ExtentSource {
     /// Appends the next batch of extents; false once exhausted.
     mutating func nextBatch(into extents: inout [ByteRange]) throws(Errno) -> Bool
-    /// GETFSMAP records read and nanoseconds spent reading them.
-    var spaceMapStatistics: (records: UInt64, nanoseconds: UInt64) { get }
-}
-
-extension ExtentSource {
-    var spaceMapStatistics: (records: UInt64, nanoseconds: UInt64) { (0, 0) }
 }
 
 /// In-scope extents of a lane from GETFSMAP.
@@ -20,8 +14,6 @@ struct FsmapExtentSource: ExtentSource {
             if scope.includes(record) { extents.append(ByteRange(record.physical, record.end)) }
         }
     }
-
-    var spaceMapStatistics: (records: UInt64, nanoseconds: UInt64) { (stream.recordsRead, stream.nanosecondsSpent) }
 }
 
 /// The whole lane, free space included (`--scope device`).
@@ -57,7 +49,6 @@ final class LanePlanner {
     }
 
     var resumePoint: UInt64 { builder.resumePoint }
-    var spaceMapStatistics: (records: UInt64, nanoseconds: UInt64) { source.spaceMapStatistics }
 
     /// The next chunk, or nil when the lane is fully planned.
     func next() throws(Errno) -> Chunk? {

@@ -13,9 +13,8 @@ final class DeviceCounters: Sendable {
     let bytesRead = Atomic<UInt64>(0)
     /// Whether the space map of this device has been fully planned.
     let planningFinished = Atomic<Bool>(false)
-    /// GETFSMAP records streamed, and the time spent in the ioctl.
-    let spaceMapRecords = Atomic<UInt64>(0)
-    let spaceMapNanoseconds = Atomic<UInt64>(0)
+    /// GETFSMAP records streamed, and the time they took.
+    let spaceMap = SpaceMapTimer()
     /// Estimate of the in-scope bytes, for progress before planning ends.
     let bytesEstimated = Atomic<UInt64>(0)
 

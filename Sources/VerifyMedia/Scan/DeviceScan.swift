@@ -26,7 +26,7 @@ final class DeviceScan: Sendable {
     let device: BlockDevice
     let filesystem: MountedFilesystem
     let tuning: ReadTuning
-    let chunks: BlockingQueue<Chunk>
+    let chunks: LaneQueues
     let pinpointJobs: BlockingQueue<PinpointJob>
     let counters = DeviceCounters()
     let findings: Findings
@@ -45,7 +45,7 @@ final class DeviceScan: Sendable {
         self.device = device
         self.filesystem = filesystem
         self.tuning = tuning
-        chunks = BlockingQueue(capacity: max(64, tuning.queueDepth * 4))
+        chunks = LaneQueues(lanes: lanes.count, capacity: max(32, tuning.queueDepth * 2))
         pinpointJobs = BlockingQueue(capacity: 4096)
         tracker = LaneTracker(lanes: lanes, resumeFrom: resumeFrom)
         self.findings = findings

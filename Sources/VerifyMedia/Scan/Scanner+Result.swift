@@ -16,8 +16,8 @@ extension Scanner {
                 latency: LatencySummary(p50Microseconds: histogram.valueAtPercentile(50), p99Microseconds: histogram.valueAtPercentile(99),
                                         p999Microseconds: histogram.valueAtPercentile(99.9), maxMicroseconds: histogram.max,
                                         reads: histogram.totalCount),
-                spaceMapRecords: scan.counters.spaceMapRecords.load(ordering: .relaxed),
-                spaceMapSeconds: Double(scan.counters.spaceMapNanoseconds.load(ordering: .relaxed)) / 1e9)
+                spaceMapRecords: scan.counters.spaceMap.totals.records,
+                spaceMapSeconds: scan.counters.spaceMap.totals.seconds)
         }
         let complete = !stop.isRequested && scans.allSatisfy {
             $0.counters.planningFinished.load(ordering: .acquiring) && !$0.deviceStopped.load(ordering: .relaxed)

@@ -41,7 +41,8 @@ public final class Scanner: Sendable {
                 let source: any ExtentSource = options.scope == .device
                     ? WholeRangeSource(range: lane.range)
                     : FsmapExtentSource(stream: FsmapStream(filesystem: filesystem, device: filesystem.fsmapDeviceNumber(device),
-                                                            start: lane.range.start, end: lane.range.end),
+                                                            start: lane.range.start, end: lane.range.end,
+                                                            timer: scan.counters.spaceMap),
                                         scope: options.scope)
                 return LanePlanner(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
                                    alignment: UInt64(device.logicalSectorSize), resumeFrom: resume[lane.index])

@@ -15,13 +15,13 @@ final class FsmapStream {
     /// stream is done, so lanes not being planned hold no memory.
     private var buffer: UnsafeMutableRawPointer?
     private var finished = false
-    /// Records returned and nanoseconds spent in GETFSMAP so far.
-    private(set) var recordsRead: UInt64 = 0
-    private(set) var nanosecondsSpent: UInt64 = 0
+    private let timer: SpaceMapTimer?
 
     /// Records overlapping [start, end) of `device` (an `fmr_device` value).
-    init(filesystem: MountedFilesystem, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 16384) {
+    init(filesystem: MountedFilesystem, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 8192,
+         timer: SpaceMapTimer? = nil) {
         self.filesystem = filesystem
+        self.timer = timer
         self.end = end
         capacity = batchSize
         var low = fsmap(), high = fsmap()
@@ -56,18 +56,18 @@ final class FsmapStream {
         head.pointee.fmh_count = UInt32(capacity)
         head.pointee.fmh_keys = keys
 
-        let started = monotonicNanoseconds()
-        let fd = try filesystem.openMountPoint()
+        timer?.callStarted()
+        let fd: FileDescriptor
         do {
+            fd = try filesystem.openMountPoint()
+            defer { fd.close() }
             try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head))
         } catch {
-            fd.close()
+            timer?.callEnded(records: 0)
             throw error
         }
-        fd.close()
-        nanosecondsSpent += monotonicNanoseconds() - started
         let count = Int(head.pointee.fmh_entries)
-        recordsRead += UInt64(count)
+        timer?.callEnded(records: count)
         if count == 0 {
             finish()
             return false

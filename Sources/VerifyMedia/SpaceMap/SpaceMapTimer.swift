@@ -1,0 +1,30 @@
+import Synchronization
+
+/// How fast the space map streams: records, and the wall time in which at
+/// least one GETFSMAP call was running, so that lanes streamed side by side
+/// are not counted twice and time spent waiting for the readers is not
+/// counted at all.
+final class SpaceMapTimer: Sendable {
+    private let state = Mutex((active: 0, since: UInt64(0), busy: UInt64(0), records: UInt64(0)))
+
+    func callStarted() {
+        let now = monotonicNanoseconds()
+        state.withLock { state in
+            if state.active == 0 { state.since = now }
+            state.active += 1
+        }
+    }
+
+    func callEnded(records: Int) {
+        let now = monotonicNanoseconds()
+        state.withLock { state in
+            state.active -= 1
+            state.records += UInt64(records)
+            if state.active == 0 { state.busy += now - state.since }
+        }
+    }
+
+    var totals: (records: UInt64, seconds: Double) {
+        state.withLock { ($0.records, Double($0.busy) / 1e9) }
+    }
+}
