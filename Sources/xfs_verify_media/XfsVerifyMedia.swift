@@ -47,10 +47,10 @@ struct XfsVerifyMedia: ParsableCommand {
     @Flag(name: [.short, .long], help: "Gentle mode for scheduled scrubs: idle I/O priority, low queue depth, 64 MiB/s unless --rate, and yield while other I/O is waiting on the device.")
     var background = false
 
-    @Option(help: ArgumentHelp("Reads in flight per device: default 32, 2 with -b; for the kernel and sync engines, concurrent calls: default 16, 4 on rotational disks, 1 with -b.", valueName: "N"))
+    @Option(help: ArgumentHelp("Reads in flight per device: default 16, 2 with -b; for the kernel and sync engines, concurrent calls: default 16, 4 on rotational disks, 1 with -b.", valueName: "N"))
     var queueDepth: Int?
 
-    @Option(help: ArgumentHelp("Bytes per read (default 1M, 128K with -b); a multiple of the logical sector size.", valueName: "SIZE"))
+    @Option(help: ArgumentHelp("Bytes per read (default 2M, 128K with -b); a multiple of the logical sector size.", valueName: "SIZE"))
     var ioSize: ByteSize?
 
     @Flag(help: "Print the JSON report (schema xfs-verify-media/1) on stdout, and nothing else there.")

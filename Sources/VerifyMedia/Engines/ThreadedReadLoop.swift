@@ -1,5 +1,3 @@
-import Histogram
-
 /// Reads with a blocking reader from several dedicated threads, one read
 /// in flight per thread: the `sync` (pread) engine, and the kernel engine,
 /// where each XFS_IOC_VERIFY_MEDIA call reads its range one bio at a time.

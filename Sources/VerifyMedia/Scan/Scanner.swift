@@ -1,10 +1,10 @@
 import CXFS
 import Glibc
-import Histogram
 
-/// Runs a scan: for every device, a planner thread streams the space map
-/// into a bounded queue, an engine reads it, a pinpointer narrows
-/// failures; the calling thread watches over them.
+/// Runs a scan. For every device, planner threads stream the space map
+/// lane by lane into bounded queues, an engine reads what they planned,
+/// and a pinpointer narrows the reads that failed; the calling thread
+/// watches over them (progress, checkpoints, unmount) and builds the result.
 public final class Scanner: Sendable {
     public let filesystem: MountedFilesystem
     public let engine: EngineKind
@@ -22,7 +22,7 @@ public final class Scanner: Sendable {
         self.engine = engine
         scope = options.scope
         let limiter = (options.rate ?? (options.background ? ScanOptions.backgroundRate : nil)).map {
-            RateLimiter(bytesPerSecond: $0, burst: options.ioSize ?? (1 << 20))
+            RateLimiter(bytesPerSecond: $0, burst: options.readSize)
         }
         var scans: [DeviceScan] = []
         var planners: [[LanePlanner]] = []

@@ -1,9 +1,8 @@
 import Glibc
 
-/// A bounded first-in first-out queue between dedicated threads: `push`
-/// waits while it is full, `pop` waits while it is empty, and `close` lets
-/// both sides finish. It is what keeps memory flat between the space map
-/// and the readers.
+/// A bounded first-in first-out queue between dedicated threads (failed
+/// reads on their way to the pinpointer): `push` waits while it is full,
+/// `pop` waits while it is empty, and `close` lets both sides finish.
 final class BlockingQueue<Element>: @unchecked Sendable {
     private var items: [Element?]
     private var head = 0
@@ -47,20 +46,6 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         return takeLocked()
     }
 
-    /// Takes the oldest element if there is one, without waiting.
-    func tryPop() -> Element? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return takeLocked()
-    }
-
-    /// True once closed and drained: nothing will ever come out again.
-    var isFinished: Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return closed && count == 0
-    }
-
     /// No more pushes; pops drain what is left. Idempotent.
     func close() {
         pthread_mutex_lock(&mutex)
@@ -68,19 +53,6 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         pthread_cond_broadcast(&notEmpty)
         pthread_cond_broadcast(&notFull)
         pthread_mutex_unlock(&mutex)
-    }
-
-    /// Closes and drops whatever was queued, returning it (for checkpoints:
-    /// those chunks were never read).
-    func closeAndDrain() -> [Element] {
-        pthread_mutex_lock(&mutex)
-        closed = true
-        var dropped: [Element] = []
-        while let element = takeLocked() { dropped.append(element) }
-        pthread_cond_broadcast(&notEmpty)
-        pthread_cond_broadcast(&notFull)
-        pthread_mutex_unlock(&mutex)
-        return dropped
     }
 
     private func takeLocked() -> Element? {
