@@ -30,7 +30,7 @@ struct ScanCommand {
         let scanOptions = try scanOptions(for: filesystem)
         let historyDirectory = options.stateDir ?? History.defaultDirectory
         let useHistory = options.history || options.stateDir != nil || options.interval != nil
-        var history = useHistory ? try History.load(directory: historyDirectory, uuid: filesystem.geometry.uuid) : nil
+        let history = useHistory ? try History.load(directory: historyDirectory, uuid: filesystem.geometry.uuid) : nil
         if let interval = options.interval, let last = history?.lastComplete(covering: options.scope),
            Date().timeIntervalSince1970 - last.started < interval.seconds {
             if !options.quiet {
@@ -92,7 +92,6 @@ struct ScanCommand {
             } catch {
                 report.errors.append(error.description)
             }
-            history = known
         }
         try output(report)
         return report.exitStatus
