@@ -13,13 +13,13 @@ let package = Package(
     targets: [
         // Kernel uapi: XFS ioctls and structs, GETFSMAP, block device ioctls.
         .target(name: "CXFS"),
-        .systemLibrary(name: "CLibURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
-        .systemLibrary(name: "CLibAIO", providers: [.apt(["libaio-dev"])]),
+        // liburing and libaio for the userspace read engines.
+        .systemLibrary(name: "CAsyncIO", pkgConfig: "liburing", providers: [.apt(["liburing-dev", "libaio-dev"])]),
         // The scanner: probe -> space map -> plan -> engines -> pinpoint -> owners -> report.
         .target(
             name: "VerifyMedia",
             dependencies: [
-                "CXFS", "CLibURing", "CLibAIO",
+                "CXFS", "CAsyncIO",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

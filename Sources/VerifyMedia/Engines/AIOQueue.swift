@@ -1,4 +1,4 @@
-import CLibAIO
+import CAsyncIO
 import Glibc
 
 /// Linux native AIO through libaio: the fallback where io_uring is

@@ -1,4 +1,4 @@
-import CLibURing
+import CAsyncIO
 import Glibc
 
 /// io_uring through liburing: one ring per device, one registered buffer
