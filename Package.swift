@@ -13,13 +13,14 @@ let package = Package(
     targets: [
         // Kernel uapi: XFS ioctls and structs, GETFSMAP, block device ioctls.
         .target(name: "CXFS"),
-        // liburing and libaio for the userspace read engines.
-        .systemLibrary(name: "CAsyncIO", pkgConfig: "liburing", providers: [.apt(["liburing-dev", "libaio-dev"])]),
+        // liburing, wrapped in C (its header must not meet Swift's Glibc module), and libaio.
+        .target(name: "CLibURing", linkerSettings: [.linkedLibrary("uring")]),
+        .systemLibrary(name: "CLibAIO", providers: [.apt(["libaio-dev"])]),
         // The scanner: probe -> space map -> plan -> engines -> pinpoint -> owners -> report.
         .target(
             name: "VerifyMedia",
             dependencies: [
-                "CXFS", "CAsyncIO",
+                "CXFS", "CLibURing", "CLibAIO",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

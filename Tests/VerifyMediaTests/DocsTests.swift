@@ -247,7 +247,7 @@ enum Docs {
         #expect(readme.contains("make uninstall"))
         #expect(readme.contains("## Performance"))
         for folder in ["Probe", "SpaceMap", "Plan", "Engines", "Pinpoint", "Owners", "Report", "Health", "Scan", "System",
-                       "CXFS", "CAsyncIO", "testbed/", "Tests/", "bench/", "man/", "systemd/"] {
+                       "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/"] {
             #expect(readme.contains(folder), "the source tree in README.md lacks \(folder)")
         }
     }

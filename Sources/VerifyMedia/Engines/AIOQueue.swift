@@ -1,4 +1,4 @@
-import CAsyncIO
+import CLibAIO
 import Glibc
 
 /// Linux native AIO through libaio: the fallback where io_uring is
