@@ -1,10 +1,10 @@
 /// Narrows a failed read to the exact logical sectors that cannot be read.
 ///
-/// Sparse errors are found by bisection: each half of a failing range is
-/// read again, halves that read fine are verified, failing ones are split
-/// further. When a range is down to a few sectors, or both halves fail
-/// (errors are dense there), it is stepped through sector by sector, which
-/// costs exactly one failing read per bad sector. Only those sector reads
+/// Sparse errors are found by narrowing: a failed read is read again in
+/// pieces of 128 KiB, pieces that read fine are verified, failing ones are
+/// halved, and halved again. When a range is down to a few sectors, or both
+/// halves fail (errors are dense there), it is stepped through sector by
+/// sector, which costs exactly one failing read per bad sector. Only those sector reads
 /// ask the kernel engine to report, so the health monitor hears of each
 /// bad sector once. Transport errors are first retried with backoff, as
 /// they are more about the path to the device than about sectors; what
@@ -19,6 +19,8 @@ struct Pinpointer {
     var stepSectors: UInt64 = 8
     /// Failing ranges up to this size are stepped when errors are dense.
     var denseStepBytes: UInt64 = 64 << 10
+    /// A failed read larger than this is re-read in pieces of this size.
+    var splitBytes: UInt64 = 128 << 10
     /// Waits before retrying a transport error.
     var transportBackoff: [UInt64] = [100_000_000, 400_000_000, 1_600_000_000]
 
@@ -107,21 +109,27 @@ struct Pinpointer {
             step(range, error: error, bytesRead: &bytesRead)
             return
         }
-        let middle = range.start + sectors / 2 * sector
-        let halves = [ByteRange(range.start, middle), ByteRange(middle, range.end)]
-        let outcomes = halves.map { read($0, report: false, bytesRead: &bytesRead) }
+        // A whole read failed: read it again in pieces to find where, then
+        // halve the pieces that fail. Pieces of `splitBytes` first, so that
+        // finding one bad sector in a large read re-reads the read about
+        // once instead of twice.
+        let pieceSize = range.count > splitBytes ? splitBytes : sectors / 2 * sector
+        let pieces = stride(from: range.start, to: range.end, by: Int(pieceSize)).map {
+            ByteRange($0, min($0 + pieceSize, range.end))
+        }
+        let outcomes = pieces.map { read($0, report: false, bytesRead: &bytesRead) }
         if outcomes.allSatisfy({ $0 == .complete }) {
             // It failed before and reads now: flaky, not bad.
-            halves.forEach { scan.verified([$0]) }
+            pieces.forEach { scan.verified([$0]) }
             scan.findings.recordFlaky(role, range, error)
             return
         }
         let dense = outcomes.allSatisfy { $0 != .complete } && range.count <= 2 * denseStepBytes
-        for (half, outcome) in zip(halves, outcomes) {
-            if dense, case .failed(let halfError) = outcome, ErrorClass(halfError) == .media {
-                step(half, error: halfError, bytesRead: &bytesRead)
+        for (piece, outcome) in zip(pieces, outcomes) {
+            if dense, case .failed(let pieceError) = outcome, ErrorClass(pieceError) == .media {
+                step(piece, error: pieceError, bytesRead: &bytesRead)
             } else {
-                handle(half, outcome, bytesRead: &bytesRead)
+                handle(piece, outcome, bytesRead: &bytesRead)
             }
         }
     }
