@@ -21,6 +21,9 @@ final class LaneQueues: @unchecked Sendable {
     /// Lanes before this one are finished and empty.
     private var current = 0
     private var shutDown = false
+    /// Threads waiting in `pop` and in `push`: wake-ups only when someone waits.
+    private var readersWaiting = 0
+    private var writersWaiting = 0
     private var mutex = pthread_mutex_t()
     private var readable = pthread_cond_t()
     private var writable = pthread_cond_t()
@@ -44,10 +47,14 @@ final class LaneQueues: @unchecked Sendable {
     func push(_ chunk: Chunk) -> Bool {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        while lanes[chunk.lane].count >= capacity && !shutDown { pthread_cond_wait(&writable, &mutex) }
+        while lanes[chunk.lane].count >= capacity && !shutDown {
+            writersWaiting += 1
+            pthread_cond_wait(&writable, &mutex)
+            writersWaiting -= 1
+        }
         if shutDown { return false }
         lanes[chunk.lane].items.append(chunk)
-        pthread_cond_broadcast(&readable)
+        if readersWaiting > 0 { pthread_cond_broadcast(&readable) }
         return true
     }
 
@@ -67,7 +74,9 @@ final class LaneQueues: @unchecked Sendable {
         while true {
             if let chunk = takeLocked() { return chunk }
             if shutDown || allDoneLocked { return nil }
+            readersWaiting += 1
             pthread_cond_wait(&readable, &mutex)
+            readersWaiting -= 1
         }
     }
 
@@ -124,7 +133,7 @@ final class LaneQueues: @unchecked Sendable {
             lanes[lane].items.removeFirst(lanes[lane].head)
             lanes[lane].head = 0
         }
-        pthread_cond_broadcast(&writable)
+        if writersWaiting > 0 { pthread_cond_broadcast(&writable) }
         return chunk
     }
 }
