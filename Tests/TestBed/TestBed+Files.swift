@@ -96,6 +96,17 @@ extension TestBed {
 
     /// The file's mapped extents (holes left out), from `xfs_io -r -c 'fiemap -v'`.
     /// Post-EOF preallocation shows up as unwritten extents.
+    /// Where byte `fileOffset` of a file lives on the data device; throws
+    /// when that part of the file is a hole or unwritten.
+    public func physicalOffset(_ relative: String, fileOffset: UInt64) throws -> UInt64 {
+        let extents = try fileExtents(relative)
+        guard let extent = extents.first(where: { $0.fileOffset <= fileOffset && fileOffset < $0.fileOffset + $0.length }),
+              !extent.isUnwritten else {
+            throw TestBedError("\(relative): no written extent at offset \(fileOffset): \(extents)")
+        }
+        return extent.physical + (fileOffset - extent.fileOffset)
+    }
+
     public func fileExtents(_ relative: String) throws -> [FileExtent] {
         let result = try runCommand(["xfs_io", "-r", "-c", "fiemap -v", path(relative)]).check()
         return FileExtent.parse(fiemap: result.stdout)

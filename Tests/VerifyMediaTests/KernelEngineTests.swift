@@ -46,13 +46,6 @@ struct KernelEngineTests {
     }
 
     /// The data-device byte offset of `fileOffset` in `relative`.
-    func physical(_ bed: TestBed, _ relative: String, at fileOffset: UInt64) throws -> UInt64 {
-        let extents = try bed.fileExtents(relative)
-        let extent = try #require(extents.first { $0.fileOffset <= fileOffset && fileOffset < $0.fileOffset + $0.length && !$0.isUnwritten },
-                                  "\(relative) @\(fileOffset): \(extents)")
-        return extent.physical + (fileOffset - extent.fileOffset)
-    }
-
     @Test func kernelEngineFindsWhatUringFindsAndReportsEachBadSectorOnce() throws {
         try Emulator.ensureBuilt()
         try TestBed.with { bed in
@@ -65,14 +58,14 @@ struct KernelEngineTests {
 
             // Faults as (byte offset, length) on the data device.
             var faults: [(UInt64, UInt64)] = []
-            faults.append((try physical(bed, "big", at: 3 << 20) + 1024, 1024))          // two sectors of a big file
-            faults.append((try physical(bed, "small", at: 0) + 2048, 512))               // one sector of a 4 KiB file
+            faults.append((try bed.physicalOffset("big", fileOffset: 3 << 20) + 1024, 1024))          // two sectors of a big file
+            faults.append((try bed.physicalOffset("small", fileOffset: 0) + 2048, 512))               // one sector of a 4 KiB file
             let fragmentedExtents = try bed.fileExtents("fragmented").filter { !$0.isUnwritten }
             #expect(fragmentedExtents.count >= 8)
             let extent = fragmentedExtents[3]
             faults.append((extent.physical, extent.length))                              // one whole extent of 8
-            let shared = try physical(bed, "shared", at: 512 << 10)
-            #expect(try physical(bed, "shared-copy", at: 512 << 10) == shared)
+            let shared = try bed.physicalOffset("shared", fileOffset: 512 << 10)
+            #expect(try bed.physicalOffset("shared-copy", fileOffset: 512 << 10) == shared)
             faults.append((shared, 512))                                                 // a reflinked block
             // The last sector of AG 0's first inode chunk: its cluster holds
             // no inode in use (AG 0 inode numbers are their sector numbers

@@ -36,7 +36,7 @@ struct OwnerTests {
             let agSize = try agSizeDaddrs(bed)
 
             func fileTarget(_ name: String, _ file: String, _ offset: UInt64, _ length: UInt64) throws -> Target {
-                Target(name: name, range: DaddrRange(bytes: try devicePlace(bed, file, fileOffset: offset), length: length),
+                Target(name: name, range: DaddrRange(bytes: try bed.physicalOffset(file, fileOffset: offset), length: length),
                        file: file, fileOffset: offset)
             }
             func metadataTarget(_ owner: String, ag: UInt64, sector: UInt64, sectors: UInt64 = 1) throws -> Target {
@@ -179,7 +179,7 @@ struct OwnerTests {
             try bed.sync()
             let inode = try bed.inode("doomed")
             let gen = try generation(bed, inode: inode)
-            let range = DaddrRange(bytes: try devicePlace(bed, "doomed", fileOffset: 300 << 10), length: 512)
+            let range = DaddrRange(bytes: try bed.physicalOffset("doomed", fileOffset: 300 << 10), length: 512)
             // A process holds it open after its last name is gone.
             let holder = try spawnProcess(["bash", "-c", "exec 3<\"$0\"; rm \"$0\"; exec sleep 60", bed.path("doomed")])
             defer {

@@ -54,9 +54,9 @@ struct ReportTests {
         let log = try fsmapRow(map, "journalling log", atLeast: 1 << 20)
         let free = try fsmapRow(map, "free space", atLeast: 8 << 20)
         let ranges = [
-            DaddrRange(bytes: try devicePlace(bed, "dir/file", fileOffset: 1 << 20), length: 1024),
-            DaddrRange(bytes: try devicePlace(bed, "small", fileOffset: 0), length: 512),
-            DaddrRange(bytes: try devicePlace(bed, "h1", fileOffset: 8192), length: 512),
+            DaddrRange(bytes: try bed.physicalOffset("dir/file", fileOffset: 1 << 20), length: 1024),
+            DaddrRange(bytes: try bed.physicalOffset("small", fileOffset: 0), length: 512),
+            DaddrRange(bytes: try bed.physicalOffset("h1", fileOffset: 8192), length: 512),
             DaddrRange(inodes.start + 1, inodes.start + 2),
             DaddrRange(log.start + 64, log.start + 65),
             DaddrRange(free.start + 2048, free.start + 2049),
@@ -85,8 +85,8 @@ struct ReportTests {
             let historyObject = try history.jsonObject()
             #expect((historyObject["summary"] as? [String: Any])?["new_bad_ranges"] as? Int == 5, "\(history)")
             #expect((historyObject["bad_ranges"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "new" } == true)
-            try bed.data.arm(.flaky(failures: 1), offset: try devicePlace(bed, "g", fileOffset: 1 << 20), length: 512)
-            try bed.data.arm(.errno("ETIMEDOUT"), offset: try devicePlace(bed, "g", fileOffset: 3 << 20), length: 512)
+            try bed.data.arm(.flaky(failures: 1), offset: try bed.physicalOffset("g", fileOffset: 1 << 20), length: 512)
+            try bed.data.arm(.errno("ETIMEDOUT"), offset: try bed.physicalOffset("g", fileOffset: 3 << 20), length: 512)
             let faulty = try runTool(["--json", "--scope", "device", "--bench", bed.mountPoint])
             let report = try faulty.report()
             #expect(Set(report.badRanges.flatMap(\.owners).map(\.type)) == ["file", "metadata", "free"], "\(faulty)")
@@ -274,7 +274,7 @@ struct ReportTests {
             let quietLong = try runTool(["--quiet", bed.mountPoint])
             #expect(quietLong.status == 0 && quietLong.stdout.isEmpty && quietLong.stderr.isEmpty, "\(quietLong)")
             // Problems still show.
-            try bed.data.arm(.eio, offset: try devicePlace(bed, "f", fileOffset: 4096), length: 512)
+            try bed.data.arm(.eio, offset: try bed.physicalOffset("f", fileOffset: 4096), length: 512)
             let damaged = try runTool(["-q", bed.mountPoint])
             #expect(damaged.status == ExitBit.media | ExitBit.fileData)
             #expect(damaged.stdout.contains(bed.path("f") + ": media error at data offset 4096 length 512"), "\(damaged)")
@@ -298,7 +298,7 @@ struct ReportTests {
             #expect(metadata.status == ExitBit.media, "metadata only: \(metadata)")
             #expect(try metadata.report().summary.exitStatus == metadata.status)
 
-            try bed.data.arm(.eio, offset: try devicePlace(bed, "f", fileOffset: 0), length: 512)
+            try bed.data.arm(.eio, offset: try bed.physicalOffset("f", fileOffset: 0), length: 512)
             let file = try runTool(["--json", bed.mountPoint])
             #expect(file.status == ExitBit.media | ExitBit.fileData, "file data: \(file)")
             #expect(try file.report().summary.exitStatus == file.status)

@@ -243,15 +243,6 @@ func expectedBad(offset: UInt64, length: UInt64, sectorSize: Int) -> DaddrRange 
     return DaddrRange(start / 512, end / 512)
 }
 
-/// The device byte offset of byte `fileOffset` of `relative` (a written extent).
-func devicePlace(_ bed: TestBed, _ relative: String, fileOffset: UInt64) throws -> UInt64 {
-    let extents = try bed.fileExtents(relative)
-    guard let extent = extents.first(where: { $0.fileOffset <= fileOffset && fileOffset < $0.fileOffset + $0.length }),
-          !extent.isUnwritten else {
-        throw TestBedError("\(relative): no written extent at offset \(fileOffset): \(extents)")
-    }
-    return extent.physical + (fileOffset - extent.fileOffset)
-}
 
 /// `xfs_io -r -c 'fsmap -d START END' MNT` (units of 512 bytes, END
 /// inclusive), keeping the rows that overlap [range.start, range.end).

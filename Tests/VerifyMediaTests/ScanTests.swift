@@ -26,11 +26,11 @@ struct ScanTests {
             let fragment = try #require(try bed.fileExtents("fragmented").dropFirst(2).first)
             let inodes = try #require(rows.last { $0.owner == "inodes" })
             let faults: [(what: String, offset: UInt64, length: UInt64)] = [
-                ("middle of a big file", try devicePlace(bed, "big", fileOffset: 4 << 20 + 3 * 512), 512),
-                ("4 KiB file", try devicePlace(bed, "small", fileOffset: 1024), 1024),
+                ("middle of a big file", try bed.physicalOffset("big", fileOffset: 4 << 20 + 3 * 512), 512),
+                ("4 KiB file", try bed.physicalOffset("small", fileOffset: 1024), 1024),
                 ("one extent of a fragmented file", fragment.physical + 8192, 512),
                 ("inode chunk", inodes.start * 512 + 1536, 512),
-                ("reflinked extent", try devicePlace(bed, "copy", fileOffset: 256 << 10), 2048),
+                ("reflinked extent", try bed.physicalOffset("copy", fileOffset: 256 << 10), 2048),
             ]
             for fault in faults { try bed.data.arm(.eio, offset: fault.offset, length: fault.length) }
 
@@ -58,8 +58,8 @@ struct ScanTests {
             try bed.writeFile("f", size: 2 << 20)
             try bed.sync()
             // One whole 4 KiB sector, and 512 bytes in the middle of another.
-            let whole = try devicePlace(bed, "f", fileOffset: 512 << 10)
-            let part = try devicePlace(bed, "f", fileOffset: 1 << 20) + 1024
+            let whole = try bed.physicalOffset("f", fileOffset: 512 << 10)
+            let part = try bed.physicalOffset("f", fileOffset: 1 << 20) + 1024
             try bed.data.arm(.eio, offset: whole, length: 4096)
             try bed.data.arm(.eio, offset: part, length: 512)
 
@@ -79,8 +79,8 @@ struct ScanTests {
         try TestBed.with { bed in
             try bed.writeFile("f", size: 4 << 20)
             try bed.sync()
-            let base = try devicePlace(bed, "f", fileOffset: 1 << 20)
-            #expect(try devicePlace(bed, "f", fileOffset: 2 << 20 - 4096) == base + (1 << 20) - 4096, "one extent")
+            let base = try bed.physicalOffset("f", fileOffset: 1 << 20)
+            #expect(try bed.physicalOffset("f", fileOffset: 2 << 20 - 4096) == base + (1 << 20) - 4096, "one extent")
             // Four separate faults in one 1 MiB region, each its own range...
             let separate: [(UInt64, UInt64)] = [(4096, 512), (64 << 10, 1024), (512 << 10 + 512, 512), (1 << 20 - 512, 512)]
             for (offset, length) in separate { try bed.data.arm(.eio, offset: base + offset, length: length) }
@@ -149,7 +149,7 @@ struct ScanTests {
             let rows = try bed.fsmap()
             let inodes = try #require(rows.last { $0.owner == "inodes" })
             let metadataFault = DaddrRange(inodes.start + 2, inodes.start + 3)
-            let fileFault = DaddrRange(bytes: try devicePlace(bed, "f", fileOffset: 128 << 10), length: 512)
+            let fileFault = DaddrRange(bytes: try bed.physicalOffset("f", fileOffset: 128 << 10), length: 512)
             for fault in [metadataFault, fileFault] {
                 try bed.data.arm(.eio, offset: fault.start * 512, length: fault.bytes)
             }
@@ -176,8 +176,8 @@ struct ScanTests {
             try bed.writeFile("first", size: 1 << 20)
             try bed.writeFile("big", size: 8 << 20, seed: 2)
             try bed.sync()
-            let faults = [try devicePlace(bed, "first", fileOffset: 256 << 10),
-                          try devicePlace(bed, "big", fileOffset: 4 << 20 + 4096)]
+            let faults = [try bed.physicalOffset("first", fileOffset: 256 << 10),
+                          try bed.physicalOffset("big", fileOffset: 4 << 20 + 4096)]
             for fault in faults { try bed.data.arm(.flaky(failures: 1), offset: fault, length: 512) }
 
             let (run, report) = try scanJSON(bed)
@@ -199,7 +199,7 @@ struct ScanTests {
             try bed.writeFile("f", size: 2 << 20)
             try bed.sync()
             for offset: UInt64 in [128 << 10, 1 << 20] {
-                try bed.data.arm(.slow(milliseconds: 300), offset: try devicePlace(bed, "f", fileOffset: offset), length: 512)
+                try bed.data.arm(.slow(milliseconds: 300), offset: try bed.physicalOffset("f", fileOffset: offset), length: 512)
             }
             let (run, report) = try scanJSON(bed)
             #expect(try bed.data.faults().allSatisfy { $0.reads > 0 }, "the slow sectors were never read")
@@ -212,8 +212,8 @@ struct ScanTests {
         try TestBed.with { bed in
             try bed.writeFile("f", size: 2 << 20)
             try bed.sync()
-            let enodata = DaddrRange(bytes: try devicePlace(bed, "f", fileOffset: 256 << 10), length: 1024)
-            let eilseq = DaddrRange(bytes: try devicePlace(bed, "f", fileOffset: 1 << 20), length: 512)
+            let enodata = DaddrRange(bytes: try bed.physicalOffset("f", fileOffset: 256 << 10), length: 1024)
+            let eilseq = DaddrRange(bytes: try bed.physicalOffset("f", fileOffset: 1 << 20), length: 512)
             try bed.data.arm(.errno("ENODATA"), offset: enodata.start * 512, length: enodata.bytes)
             try bed.data.arm(.errno("EILSEQ"), offset: eilseq.start * 512, length: eilseq.bytes)
 
@@ -232,10 +232,10 @@ struct ScanTests {
             try bed.writeFile("g", size: 1 << 20, seed: 5)
             try bed.sync()
             let inScope = allocatedBytes(try bed.fsmap())
-            let fault = try devicePlace(bed, "f", fileOffset: 512 << 10)
+            let fault = try bed.physicalOffset("f", fileOffset: 512 << 10)
             try bed.data.arm(.errno("ETIMEDOUT"), offset: fault, length: 512)
             // A real bad sector elsewhere is still found.
-            let bad = DaddrRange(bytes: try devicePlace(bed, "g", fileOffset: 4096), length: 512)
+            let bad = DaddrRange(bytes: try bed.physicalOffset("g", fileOffset: 4096), length: 512)
             try bed.data.arm(.eio, offset: bad.start * 512, length: 512)
 
             let (run, report) = try scanJSON(bed)
@@ -261,8 +261,8 @@ struct ScanTests {
             try bed.writeFile("small", size: 4096, seed: 9)
             try bed.sync()
             let inodes = try #require(try bed.fsmap().last { $0.owner == "inodes" })
-            let faults = [DaddrRange(bytes: try devicePlace(bed, "big", fileOffset: 3 << 20 + 512), length: 1536),
-                          DaddrRange(bytes: try devicePlace(bed, "small", fileOffset: 0), length: 4096),
+            let faults = [DaddrRange(bytes: try bed.physicalOffset("big", fileOffset: 3 << 20 + 512), length: 1536),
+                          DaddrRange(bytes: try bed.physicalOffset("small", fileOffset: 0), length: 4096),
                           DaddrRange(inodes.start + 9, inodes.start + 10)].sorted()
             for fault in faults { try bed.data.arm(.eio, offset: fault.start * 512, length: fault.bytes) }
 
@@ -291,8 +291,8 @@ struct ScanTests {
             #expect(clean.summary.bytesRead >= clean.summary.bytesVerified)
 
             let inodes = try #require(rows.first { $0.owner == "inodes" })
-            let faults = [DaddrRange(bytes: try devicePlace(bed, "a/one", fileOffset: 1 << 20), length: 4096),
-                          DaddrRange(bytes: try devicePlace(bed, "two", fileOffset: 8192), length: 512),
+            let faults = [DaddrRange(bytes: try bed.physicalOffset("a/one", fileOffset: 1 << 20), length: 4096),
+                          DaddrRange(bytes: try bed.physicalOffset("two", fileOffset: 8192), length: 512),
                           DaddrRange(inodes.start + 20, inodes.start + 22)].sorted()
             for fault in faults { try bed.data.arm(.eio, offset: fault.start * 512, length: fault.bytes) }
             let (run, report) = try scanJSON(bed)
@@ -320,7 +320,7 @@ struct ScanTests {
                 }
             }
             let before = try stamps()
-            try bed.data.arm(.eio, offset: try devicePlace(bed, "a/b/one", fileOffset: 1 << 20), length: 512)
+            try bed.data.arm(.eio, offset: try bed.physicalOffset("a/b/one", fileOffset: 1 << 20), length: 512)
 
             // Frozen, the filesystem writes nothing itself: any write would be the scan's.
             try bed.run(["xfs_freeze", "-f", bed.mountPoint]).check()
