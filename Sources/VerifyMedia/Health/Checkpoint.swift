@@ -51,7 +51,7 @@ public struct Checkpoint: Codable, Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         guard let checkpoint = try? decoder.decode(Checkpoint.self, from: data), checkpoint.format == format else {
-            throw .usage("\(path): not a valid checkpoint (corrupt, or written by another version); remove it to start afresh")
+            throw .usage("\(path): not a valid checkpoint (corrupt, or written by another version)")
         }
         guard checkpoint.fsUuid == filesystem.geometry.uuid else {
             throw .usage("\(path): checkpoint of filesystem \(checkpoint.fsUuid), but \(filesystem.mountPoint) is \(filesystem.geometry.uuid)")
@@ -70,54 +70,5 @@ public struct Checkpoint: Codable, Sendable {
             }
         }
         return checkpoint
-    }
-
-    /// Where each lane resumes.
-    public var resumePoints: [DeviceRole: [Int: UInt64]] {
-        Dictionary(uniqueKeysWithValues: devices.map { device in
-            (device.role, Dictionary(uniqueKeysWithValues: device.lanes.enumerated().map { ($0, $1.verifiedUpTo) }))
-        })
-    }
-}
-
-extension Scanner {
-    /// A checkpoint of the scan as it stands, including what `earlier`
-    /// (the checkpoint this scan resumed) had.
-    public func checkpoint(resuming earlier: Checkpoint?, seconds: Double) -> Checkpoint {
-        let marks = watermarks()
-        let findings = findingsSnapshot()
-        let devices = scans.map { scan -> Checkpoint.DeviceMark in
-            let before = earlier?.devices.first { $0.role == scan.device.role }
-            let lanes = scan.tracker.lanes.map { lane in
-                Checkpoint.LaneMark(lane: lane.name, start: lane.range.start, end: lane.range.end,
-                                    verifiedUpTo: marks[scan.device.role]?[lane.index] ?? lane.range.start)
-            }
-            return Checkpoint.DeviceMark(
-                role: scan.device.role,
-                bytesPlanned: (before?.bytesPlanned ?? 0) + scan.counters.bytesPlanned.load(ordering: .relaxed),
-                bytesVerified: (before?.bytesVerified ?? 0) + scan.counters.bytesVerified.load(ordering: .relaxed),
-                bytesRead: (before?.bytesRead ?? 0) + scan.counters.bytesRead.load(ordering: .relaxed),
-                lanes: lanes)
-        }
-        return Checkpoint(fsUuid: filesystem.geometry.uuid, scope: scope, saved: Date().timeIntervalSince1970,
-                          seconds: (earlier?.seconds ?? 0) + seconds, devices: devices, badRanges: findings.bad,
-                          unverifiedRanges: findings.unverified, flakyRanges: findings.flaky)
-    }
-}
-
-extension ScanResult {
-    /// The result of a resumed scan, counting what the interrupted runs did.
-    public func including(_ earlier: Checkpoint?) -> ScanResult {
-        guard let earlier else { return self }
-        var result = self
-        result.seconds += earlier.seconds
-        for index in result.devices.indices {
-            guard let before = earlier.devices.first(where: { $0.role == result.devices[index].device.role }) else { continue }
-            result.devices[index].bytesPlanned += before.bytesPlanned
-            result.devices[index].bytesVerified += before.bytesVerified
-            result.devices[index].bytesRead += before.bytesRead
-            result.devices[index].seconds += earlier.seconds
-        }
-        return result
     }
 }

@@ -25,7 +25,7 @@ public struct MountedFilesystem: Sendable {
     /// there.
     func openMountPoint() throws(Errno) -> FileDescriptor {
         let fd = try FileDescriptor.open(mountPoint, O_RDONLY | O_DIRECTORY)
-        guard isSameFilesystem(fd) else {
+        guard isOnFilesystem(fd) else {
             fd.close()
             throw .ENODEV
         }
@@ -39,7 +39,8 @@ public struct MountedFilesystem: Sendable {
         return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
     }
 
-    private func isSameFilesystem(_ fd: FileDescriptor) -> Bool {
+    /// Whether `fd` is a file of this filesystem.
+    func isOnFilesystem(_ fd: FileDescriptor) -> Bool {
         guard let st = try? fd.stat() else { return false }
         return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
     }
@@ -70,9 +71,14 @@ public enum FilesystemProbe {
         guard stat(path, &st) == 0 else {
             throw .usage("\(path): \(Errno.current.message)")
         }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFBLK || type == S_IFDIR || type == S_IFREG || type == S_IFLNK else {
+            let what = type == S_IFCHR ? "a character device" : type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a special file"
+            throw .usage("\(path): \(what), not a block device: give a mounted XFS block device, its mount point or a path inside it")
+        }
         let mounts = MountTable.read()
         let entry: MountEntry
-        if st.st_mode & S_IFMT == S_IFBLK {
+        if type == S_IFBLK {
             let number = DeviceNumber(st.st_rdev)
             guard let found = mounts.last(where: { $0.major == number.major && $0.minor == number.minor && $0.fsType == "xfs" })
             else {
@@ -81,9 +87,6 @@ public enum FilesystemProbe {
             entry = found
         } else {
             entry = try mountEntry(containing: path, device: DeviceNumber(st.st_dev), in: mounts)
-        }
-        guard geteuid() == 0 else {
-            throw .operational("\(path): must be run as root: reading block devices and naming owners need CAP_SYS_ADMIN")
         }
         let geometry = try readGeometry(entry.mountPoint)
         let devices = try findDevices(entry, geometry)

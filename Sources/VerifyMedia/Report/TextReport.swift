@@ -11,7 +11,7 @@ public struct TextReport {
         var lines: [String] = []
         for owned in report.badRanges {
             let bad = owned.bad
-            let note = owned.status == "new" ? " [new]" : ""
+            let note = owned.status == .new ? " [new]" : ""
             let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
             for owner in owned.owners {
                 switch owner {
@@ -27,7 +27,7 @@ public struct TextReport {
                     }
                     lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
                 case .metadata(let kind, let group):
-                    let location = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                    let location = group.map { ", \($0.kind == .ag ? "AG" : "rtgroup") \($0.number)" } ?? ""
                     lines.append("\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")
                 case .free:
                     lines.append("\(mount): \(place): media error in free space (\(bad.error.name))\(note)")
@@ -37,7 +37,7 @@ public struct TextReport {
             }
         }
         for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason) error (\(range.error.name))")
+            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason.phrase) (\(range.error.name))")
         }
         for range in report.scan.flakyRanges {
             lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")

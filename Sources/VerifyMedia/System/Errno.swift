@@ -32,6 +32,9 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let EREMOTEIO = Errno(Glibc.EREMOTEIO)
     public static let ESTALE = Errno(Glibc.ESTALE)
     public static let EMSGSIZE = Errno(Glibc.EMSGSIZE)
+    public static let ECANCELED = Errno(Glibc.ECANCELED)
+    public static let EBUSY = Errno(Glibc.EBUSY)
+    public static let EWOULDBLOCK = Errno(Glibc.EWOULDBLOCK)
 
     private static let names: [Int32: String] = [
         Glibc.EPERM: "EPERM", Glibc.ENOENT: "ENOENT", Glibc.EINTR: "EINTR", Glibc.EIO: "EIO",
