@@ -75,6 +75,23 @@ func scanJSON(_ bed: TestBed, _ arguments: [String] = [], timeout: Duration = .s
     return (run, try run.report())
 }
 
+/// Starts a scan with `arguments` and a checkpoint, unmounts the filesystem
+/// a moment later, and checks what a user relies on: umount succeeds, the
+/// scan stops with exit 4 and keeps its checkpoint. Returns what it printed.
+func unmountDuringScan(_ bed: TestBed, _ arguments: [String], environment: [String: String] = [:],
+                       after microseconds: UInt32 = 1_000_000, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let checkpoint = bed.directory + "/scan.checkpoint"
+    let output = bed.directory + "/scan.out"
+    let scan = try spawnProcess([RepoPaths.binary, "--checkpoint", checkpoint] + arguments + [bed.mountPoint],
+                                environment: environment, outputPath: output)
+    usleep(microseconds)
+    let umount = try runCommand(["umount", bed.mountPoint])
+    #expect(umount.status == 0, "umount while scanning: \(umount)", sourceLocation: sourceLocation)
+    #expect(scan.wait(timeout: .seconds(20)) == 4, sourceLocation: sourceLocation)
+    #expect(FileManager.default.fileExists(atPath: checkpoint), sourceLocation: sourceLocation)
+    return try String(contentsOfFile: output, encoding: .utf8)
+}
+
 // MARK: The report, as the JSON contract spells it
 
 struct ScanReport: Decodable {
