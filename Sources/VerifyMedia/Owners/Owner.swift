@@ -35,7 +35,7 @@ public struct FileOwner: Sendable, Hashable {
     /// Preallocated, never written: nothing is lost there.
     public var unwritten: Bool
     /// Every name of the file; empty when none was found.
-    public var paths: [String]
+    public var paths: [RawPath]
     /// The file is open but has no name any more.
     public var unlinked: Bool
 
