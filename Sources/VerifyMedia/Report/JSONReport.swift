@@ -127,6 +127,7 @@ public struct JSONReport {
                 }
             }
             if file.unlinked { members.append(("unlinked", .bool(true))) }
+            if file.inodeUnreadable { members.append(("inode_unreadable", .bool(true))) }
             members.append(("fork", .string(file.fork.rawValue)))
             if let offset = file.fileOffset { members.append(("file_offset", JSONValue(offset))) }
             members.append(("length", JSONValue(file.length)))

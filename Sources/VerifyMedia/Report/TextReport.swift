@@ -18,8 +18,8 @@ public struct TextReport {
                 switch owner {
                 case .file(let file):
                     let names = file.paths.isEmpty
-                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")"]
-                        : file.paths.map { TextEscaping.escape($0.bytes) }
+                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")\(file.inodeUnreadable ? " (unreadable)" : "")"]
+                        : file.paths.map { TextEscaping.escape($0.bytes) + (file.inodeUnreadable ? " (inode \(file.inode) unreadable)" : "") }
                     let what: String = switch file.fork {
                     case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
                     case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
