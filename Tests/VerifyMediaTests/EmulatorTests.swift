@@ -51,17 +51,24 @@ enum Emulator {
         var description: String { line }
     }
 
+    /// Copies of the driver and the library for another user (`StagedCopies`).
+    static func staged() throws -> StagedCopies {
+        try ensureBuilt()
+        return try StagedCopies([driver, library])
+    }
+
     /// One ioctl through the driver. `preload: false` runs it without the
-    /// emulator; `wrapper` goes in front (setpriv ...).
+    /// emulator; `wrapper` goes in front (setpriv ...), with `staged` copies
+    /// when it changes the user.
     static func call(_ bed: TestBed, path: String? = nil, dev: UInt32 = 1, start: UInt64, end: UInt64,
                      flags: UInt32 = 0, maxIO: UInt32 = 0, restMicroseconds: UInt32 = 0, pad: UInt32 = 0,
-                     log: EmulatorLog? = nil, preload: Bool = true, wrapper: [String] = [],
-                     environment: [String: String] = [:], staged: StagedFiles? = nil) throws -> Call {
+                     log: EmulatorLog? = nil, preload: Bool = true, wrapper: [String] = [], staged: StagedCopies? = nil,
+                     environment: [String: String] = [:]) throws -> Call {
         try ensureBuilt()
         var env = environment
-        env["LD_PRELOAD"] = preload ? staged?.path(of: library) ?? library : ""
+        env["LD_PRELOAD"] = preload ? (staged?.path(library) ?? library) : ""
         if let log { env.merge(log.environment) { _, new in new } }
-        let argv = wrapper + [staged?.path(of: driver) ?? driver, path ?? bed.mountPoint, String(dev), String(start), String(end), String(flags),
+        let argv = wrapper + [staged?.path(driver) ?? driver, path ?? bed.mountPoint, String(dev), String(start), String(end), String(flags),
                               String(maxIO), String(restMicroseconds), String(pad)]
         let began = ContinuousClock.now
         let result = try bed.run(argv, environment: env, timeout: .seconds(60))
@@ -174,9 +181,8 @@ struct EmulatorTests {
     @Test func withoutCapSysAdminEPERM() throws {
         try Emulator.ensureBuilt()
         let setpriv = try #require(findExecutable("setpriv"), "setpriv (util-linux) is needed")
-        // nobody may not reach a checkout under /root or a mkdtemp directory (issue 11.18).
-        let staged = try StagedFiles([Emulator.driver, Emulator.library])
-        defer { staged.remove() }
+        // Nobody may not reach the checkout: the programs are copied out of it.
+        let staged = try Emulator.staged()
         try TestBed.with { bed in
             try bed.data.resetCounters()
             // Not root, and root without CAP_SYS_ADMIN: capable() fails first,

@@ -35,6 +35,9 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let ECANCELED = Errno(Glibc.ECANCELED)
     public static let EBUSY = Errno(Glibc.EBUSY)
     public static let EWOULDBLOCK = Errno(Glibc.EWOULDBLOCK)
+    public static let EUCLEAN = Errno(Glibc.EUCLEAN)
+    public static let EEXIST = Errno(Glibc.EEXIST)
+    public static let EBADMSG = Errno(Glibc.EBADMSG)
 
     private static let names: [Int32: String] = [
         Glibc.EPERM: "EPERM", Glibc.ENOENT: "ENOENT", Glibc.EINTR: "EINTR", Glibc.EIO: "EIO",
@@ -46,7 +49,7 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
         Glibc.EOPNOTSUPP: "EOPNOTSUPP", Glibc.ETIMEDOUT: "ETIMEDOUT", Glibc.EREMOTEIO: "EREMOTEIO",
         Glibc.ESTALE: "ESTALE", Glibc.EMSGSIZE: "EMSGSIZE", Glibc.EUCLEAN: "EUCLEAN",
         Glibc.ESHUTDOWN: "ESHUTDOWN", Glibc.EREMCHG: "EREMCHG", Glibc.ETOOMANYREFS: "ETOOMANYREFS",
-        Glibc.ECANCELED: "ECANCELED",
+        Glibc.ECANCELED: "ECANCELED", Glibc.EBADMSG: "EBADMSG", Glibc.EEXIST: "EEXIST",
     ]
 
     /// "EIO", or "E123" for numbers without a name here.
