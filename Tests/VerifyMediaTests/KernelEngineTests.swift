@@ -202,4 +202,39 @@ struct KernelEngineTests {
             #expect(text.contains("kernel engine"), "\(text)")
         }
     }
+
+    /// The kernel engine's calls read 1 MiB bios; a bad sector in the second
+    /// one ends the call early without an error (a short advance). In a
+    /// chunk of several extents with small free gaps, extents then start past
+    /// the point the call reached: the accounting of that partial read once
+    /// trapped (start > end). Issue 9.3.
+    @Test("a short advance in a chunk of several extents is narrowed exactly (issue 9.3)")
+    func shortAdvanceInAChunkOfSeveralExtents() throws {
+        try Emulator.ensureBuilt()
+        try TestBed.with { bed in
+            try bed.writeFragmentedFile("fragmented", extents: 24, extentSize: 128 << 10)
+            try bed.sync()
+            let extents = try bed.fileExtents("fragmented").filter { !$0.isUnwritten }
+            // A 2 MiB read that starts inside the file (an extent spans its start,
+            // so the chunk begins exactly there), and an extent in its second MiB.
+            func chunkStart(_ offset: UInt64) -> UInt64 { offset / (2 << 20) * (2 << 20) }
+            let victim = try #require(extents.first { extent in
+                let start = chunkStart(extent.physical)
+                let inChunk = extent.physical - start
+                let spanned = extents.contains { $0.physical < start && start < $0.physical + $0.length }
+                return spanned && inChunk >= (1 << 20) + (64 << 10) && inChunk + extent.length <= 2 << 20
+            }, "no extent in the second half of a chunk: \(extents.map { ($0.physical, $0.length) })")
+            let bad = victim.physical + 8192
+            try bed.data.arm(.eio, offset: bad, length: 512)
+            let log = EmulatorLog(trace: 1)
+            let kernel = try scan(bed, engine: "kernel",
+                                  environment: log.environment.merging(["LD_PRELOAD": Emulator.library]) { _, new in new })
+            #expect(kernel.result.status == 3, "\(kernel.result)")
+            #expect(kernel.badRanges == [BadRange(device: "data", start: bad / 512, end: bad / 512 + 1, errno: Int(EIO))])
+            // The short advance did happen: a call that stopped at its second bio without an error.
+            let calls = try log.calls()
+            let short = calls.filter { $0["out_ioerror"] == "0" && $0["out_start"] != $0["end"] }
+            #expect(!short.isEmpty, "no short advance: \(calls.filter { UInt64($0["start"] ?? "") ?? 0 <= bad / 512 && bad / 512 < UInt64($0["end"] ?? "") ?? 0 })")
+        }
+    }
 }
