@@ -5,7 +5,6 @@
 /// sector itself and reports only if it fails again with a media error.
 struct KernelReporter: Sendable {
     let reader: VerifyMediaReader
-    let sectorSize: UInt64
 
     /// Reports the sector at `sector`; true when the kernel found it bad
     /// (and so told its health monitor).

@@ -19,8 +19,7 @@ extension Scanner {
         let pread: @Sendable () throws(Errno) -> any BlockingReader = { PreadReader(fd: fd) }
         let reporter = reporting
             ? KernelReporter(reader: VerifyMediaReader(mount: mount, device: device.role, maxIOSize: UInt32(device.logicalSectorSize),
-                                                       restMicroseconds: 0),
-                             sectorSize: UInt64(device.logicalSectorSize))
+                                                       restMicroseconds: 0))
             : nil
         switch engine {
         case .kernel:
