@@ -33,7 +33,9 @@ enum CommandMain {
             command = try root.parseAsRoot(arguments)
         } catch {
             if root.exitCode(for: error) == .success {
-                print(HelpText.render(arguments: arguments, root: root))
+                // Help, or what the parser prints itself (a completion script).
+                print(HelpText.isRequested(by: arguments) ? HelpText.render(arguments: arguments, root: root)
+                                                          : root.fullMessage(for: error))
                 exit(0)
             }
             let message = root.fullMessage(for: error)

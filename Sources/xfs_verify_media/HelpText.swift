@@ -6,6 +6,12 @@ import ArgumentParser
 /// of the subcommand asked about (scan when none is named) is shown, with
 /// the other subcommands listed after it.
 enum HelpText {
+    /// `-h`, `--help` (before a `--`), or the `help` subcommand.
+    static func isRequested(by arguments: [String]) -> Bool {
+        let options = arguments.prefix { $0 != "--" }
+        return arguments.first == "help" || options.contains("-h") || options.contains("--help")
+    }
+
     static func render(arguments: [String], root: XfsVerifyMedia.Type) -> String {
         let subcommands = root.configuration.subcommands
         var words = arguments.filter { !$0.hasPrefix("-") }

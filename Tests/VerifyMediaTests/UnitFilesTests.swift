@@ -128,7 +128,8 @@ enum Scheduled {
         #expect(files == Self.installedFiles, "installed: \(files.sorted { $0.key < $1.key })")
         // The binary is the one given, the completion is bash's, the units run what was installed.
         #expect(try readWholeFile(root + "/usr/local/sbin/xfs_verify_media") == readWholeFile(RepoPaths.binary))
-        #expect(try Scheduled.read(root + "/usr/local/share/bash-completion/completions/xfs_verify_media").contains("complete"))
+        #expect(try Scheduled.read(root + "/usr/local/share/bash-completion/completions/xfs_verify_media")
+            .contains("complete -o filenames -F _xfs_verify_media xfs_verify_media"), "not a bash completion script")
         let service = try Scheduled.read(root + "/etc/systemd/system/xfs_verify_media@.service")
         #expect(service.contains("ExecStart=/usr/local/sbin/xfs_verify_media "))
 
