@@ -25,11 +25,7 @@ extension Checkpoint {
 
     /// A checkpoint file's contents.
     public init(fileContents: [UInt8]) throws(JSONShapeError) {
-        let root = try JSONObjectReader.document(fileContents)
-        let format = try root.string("format")
-        guard format == Checkpoint.format else {
-            throw JSONShapeError(path: "format", reason: "\(JSONValue.quote(format)), not \(Checkpoint.format)")
-        }
+        let root = try JSONObjectReader.document(fileContents, format: Checkpoint.format)
         self.init(fsUuid: try root.string("fs_uuid"), scope: try root.enumeration("scope", ScanScope.self),
                   saved: try root.double("saved"), seconds: try root.double("seconds"),
                   devices: try root.objects("devices", DeviceMark.init(json:)),

@@ -40,11 +40,7 @@ extension History {
 
     /// A history file's contents.
     public init(fileContents: [UInt8]) throws(JSONShapeError) {
-        let root = try JSONObjectReader.document(fileContents)
-        let format = try root.string("format")
-        guard format == History.format else {
-            throw JSONShapeError(path: "format", reason: "\(JSONValue.quote(format)), not \(History.format)")
-        }
+        let root = try JSONObjectReader.document(fileContents, format: History.format)
         self.init(fsUUID: try root.string("fs_uuid"), runs: try root.objects("runs", Run.init(json:)))
     }
 

@@ -41,6 +41,15 @@ public struct JSONObjectReader {
         return try JSONObjectReader(value)
     }
 
+    /// The top-level object of a file whose "format" member names what it
+    /// is and which version ("xfs-verify-media-checkpoint/1").
+    public static func document(_ bytes: [UInt8], format: String) throws(JSONShapeError) -> JSONObjectReader {
+        let root = try document(bytes)
+        let found = try root.string("format")
+        guard found == format else { throw JSONShapeError(path: "format", reason: "\(JSONValue.quote(found)), not \(format)") }
+        return root
+    }
+
     /// The member, or nil when it is absent or null.
     public func optional(_ key: String) -> JSONValue? {
         guard let value = members[key], value != .null else { return nil }
