@@ -1,6 +1,7 @@
 // The JSON parser the checkpoint and history files are read with: what
 // RFC 8259 allows, exact 64-bit integers, and for everything else an error
 // at the byte where the document went wrong.
+import Foundation
 import Testing
 @testable import VerifyMedia
 
@@ -186,5 +187,18 @@ import Testing
         #expect(histogram.max == 1_000_000)
         let top = histogram.valueAtPercentile(100)
         #expect(top <= histogram.max)
+    }
+}
+
+@Suite struct Base64Tests {
+    /// The report's path_base64 is what Foundation would have written.
+    @Test func encodesAsFoundationDoes() {
+        var generator = SystemRandomNumberGenerator()
+        var samples: [[UInt8]] = [[], [0], [0xFF], [0, 1], [0xFB, 0xFF, 0xBF], Array("/srv/caf\u{E9}".utf8), [0x66, 0x6F, 0x80, 0xFE]]
+        for length in 1...64 { samples.append((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }) }
+        for bytes in samples {
+            #expect(Base64.encode(bytes) == Data(bytes).base64EncodedString(), "\(bytes)")
+        }
+        #expect(Base64.encode(Array("any carnal pleas".utf8)) == "YW55IGNhcm5hbCBwbGVhcw==")
     }
 }
