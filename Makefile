@@ -8,7 +8,9 @@ DESTDIR   ?=
 SWIFT     ?= swift
 CC        ?= cc
 TESTBED   := .build/testbed
-RELEASE   := .build/release/xfs_verify_media
+# The release build's own directory: the .build/release link follows the
+# configuration built last.
+RELEASE   := .build/$(shell uname -m)-unknown-linux-gnu/release/xfs_verify_media
 # The product runs where no Swift toolchain is: the Swift runtime linked in
 # (no Foundation: see README, Install), linked by GNU ld with packed relative
 # relocations (glibc 2.36) and without exporting every symbol, which keeps

@@ -10,8 +10,15 @@ import Testing
 import TestBed
 
 enum Packaging {
-    /// The release build (`make release`), not the debug build the other tests use.
-    static var release: String { RepoPaths.root + "/.build/release/xfs_verify_media" }
+    /// The release build (`make release`), not the debug build the other
+    /// tests use; in its own directory, as .build/release follows the
+    /// configuration built last.
+    static var release: String {
+        var names = utsname()
+        uname(&names)
+        let machine = withUnsafeBytes(of: names.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return RepoPaths.root + "/.build/\(machine)-unknown-linux-gnu/release/xfs_verify_media"
+    }
     static let releaseMissing: String? = access(release, X_OK) == 0 ? nil : "\(release) is not built (make release)"
     static var debianRoot: String { RepoPaths.root + "/packaging/debian-root" }
     /// A storage tool should not weigh more (issue 12).
