@@ -48,14 +48,27 @@ enum Packaging {
         return nil  // other failures fail the test below
     }()
 
-    /// `make deb` of the release binary into `directory`; the package's path.
-    static func buildDeb(into directory: String) throws -> String {
-        let run = try runCommand(["make", "-s", "--no-print-directory", "-C", RepoPaths.root, "deb", "INSTALL_BINARY=\(release)",
-                                  "DEB_DIR=\(directory)"], timeout: .seconds(300)).check()
-        let path = try #require(run.stdout.split(separator: "\n").last.map(String.init), "\(run)")
-        #expect(path.hasPrefix(directory + "/xfs-verify-media_") && path.hasSuffix(".deb"), "\(run)")
-        return path
-    }
+    /// `make deb` of the release binary, once per test run, in a directory
+    /// removed when the tests exit; the package's path.
+    static func deb() throws -> String { try builtDeb.get() }
+
+    private static let debDirectory = "/tmp/xvm-deb-\(getpid())"
+    private static let builtDeb: Result<String, TestBedError> = {
+        atexit { Scheduled.removeTree(Packaging.debDirectory) }
+        do {
+            let run = try runCommand(["make", "-s", "--no-print-directory", "-C", RepoPaths.root, "deb", "INSTALL_BINARY=\(release)",
+                                      "DEB_DIR=\(debDirectory)"], timeout: .seconds(300)).check()
+            guard let path = run.stdout.split(separator: "\n").last.map(String.init),
+                  path.hasPrefix(debDirectory + "/xfs-verify-media_"), path.hasSuffix(".deb") else {
+                return .failure(TestBedError("make deb printed no package: \(run)"))
+            }
+            return .success(path)
+        } catch let error as TestBedError {
+            return .failure(error)
+        } catch {
+            return .failure(TestBedError("\(error)"))
+        }
+    }()
 
     /// Regular files of a package, from `dpkg-deb -c`, without the leading ".".
     static func files(of deb: String) throws -> Set<String> {
@@ -127,7 +140,7 @@ enum Packaging {
     func debHoldsWhatMakeInstallInstalls() throws {
         let out = try Scheduled.temporaryDirectory("deb")
         defer { Scheduled.removeTree(out) }
-        let deb = try Packaging.buildDeb(into: out)
+        let deb = try Packaging.deb()
         let manPages = try FileManager.default.contentsOfDirectory(atPath: RepoPaths.root + "/man")
             .filter { $0.range(of: #"\.[1-8]$"#, options: .regularExpression) != nil }
         #expect(manPages.contains("xfs_verify_media.8") && manPages.contains("xfs_verify_media_all.8"))
@@ -180,7 +193,7 @@ enum Packaging {
         try runCommand([Packaging.debianRoot, "ensure"], timeout: .seconds(900)).check()
         let out = try Scheduled.temporaryDirectory("debroot")
         defer { Scheduled.removeTree(out) }
-        let deb = try Packaging.buildDeb(into: out + "/pkg")
+        let deb = try Packaging.deb()
         try FileManager.default.createDirectory(atPath: out + "/results", withIntermediateDirectories: true)
         try TestBed.with { bed in
             try bed.writeFile("docs/report.txt", size: 256 << 10, seed: 3)
@@ -210,7 +223,7 @@ enum Packaging {
                 step purge apt-get purge -y -q xfs-verify-media
                 step left sh -c 'ls -d /usr/sbin/xfs_verify_media* /etc/cron.d/xfs_verify_media /usr/lib/systemd/system/xfs_verify_media* /var/lib/xfs_verify_media /usr/share/man/man8/xfs_verify_media* 2>/dev/null; true'
                 """
-            let run = try runCommand([Packaging.debianRoot, "run", "--bind", "\(out)/pkg:/pkg", "--bind", "\(out)/results:/out",
+            let run = try runCommand([Packaging.debianRoot, "run", "--bind", "\((deb as NSString).deletingLastPathComponent):/pkg", "--bind", "\(out)/results:/out",
                                       "--bind", "\(bed.mountPoint):/srv/testbed", "--", "sh", "-c", script], timeout: .seconds(600))
             #expect(run.status == 0, "\(run)")
             func result(_ step: String) throws -> (status: Int32, output: String) {
