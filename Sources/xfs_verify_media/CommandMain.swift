@@ -28,6 +28,18 @@ enum CommandMain {
             print(arguments == ["-V"] ? "xfs_verify_media \(root.version)" : root.version)
             exit(0)
         }
+        if arguments.contains("--generate-completion-script") {
+            do {
+                _ = try CompletionRoot.parseAsRoot(arguments)
+            } catch {
+                print(CompletionRoot.fullMessage(for: error))
+                exit(CompletionRoot.exitCode(for: error) == .success ? 0 : ExitStatus.usage.rawValue)
+            }
+        }
+        // A completion script asking for candidates of a top-level argument:
+        // that is one of scan's (see CompletionRoot).
+        var arguments = arguments
+        if arguments.starts(with: ["---completion", "--"]) { arguments.insert(ScanCommand.configuration.commandName ?? "scan", at: 1) }
         let command: ParsableCommand
         do {
             command = try root.parseAsRoot(arguments)

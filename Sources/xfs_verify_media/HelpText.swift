@@ -37,8 +37,13 @@ enum HelpText {
 }
 
 extension String {
+    /// The first occurrence of `target` replaced (without Foundation).
     func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let range = range(of: target) else { return self }
-        return replacingCharacters(in: range, with: replacement)
+        let characters = Array(self), wanted = Array(target)
+        guard !wanted.isEmpty, characters.count >= wanted.count else { return self }
+        for start in 0...(characters.count - wanted.count) where Array(characters[start..<start + wanted.count]) == wanted {
+            return String(characters[..<start]) + replacement + String(characters[(start + wanted.count)...])
+        }
+        return self
     }
 }

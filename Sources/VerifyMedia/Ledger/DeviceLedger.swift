@@ -1,4 +1,3 @@
-import Histogram
 import Synchronization
 
 /// The books of one device's scan, and the only writer of its state: which
@@ -19,7 +18,7 @@ final class DeviceLedger: ScanSink {
     private struct State {
         var books: [LaneBook]
         var findings: FindingsBook
-        var latencies = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+        var latencies = LatencyHistogram()
         var failure: Errno?
         /// Retry lane index -> the unverified range it reads again.
         var retries: [Int: UnverifiedRange]
@@ -98,7 +97,7 @@ final class DeviceLedger: ScanSink {
             open = chunk.scope
         }
         state.withLock { state in
-            _ = state.latencies.record(latencyNanoseconds / 1000)
+            state.latencies.record(latencyNanoseconds / 1000)
             state.books[chunk.lane].update(chunk, now: now) { entry in
                 entry.read += UInt64(transferred)
                 entry.verified += verified

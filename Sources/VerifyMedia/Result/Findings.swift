@@ -1,6 +1,6 @@
 /// A range of one device: what a caller asks to verify
 /// (`Scanner(filesystem:ranges:...)`), and what findings are about.
-public struct DeviceRange: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct DeviceRange: Sendable, Hashable, CustomStringConvertible {
     public var device: DeviceRole
     public var range: ByteRange
 
@@ -31,7 +31,8 @@ public struct BadRange: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case device, range, error, reportedToKernel }
 
-    /// Checkpoints written before `reportedToKernel` existed lack it.
+    /// Codable as version 0.1.0 wrote checkpoints (the state-file tests
+    /// decode with it), which had no `reportedToKernel`.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         device = try container.decode(DeviceRole.self, forKey: .device)
