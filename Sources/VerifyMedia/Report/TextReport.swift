@@ -1,5 +1,6 @@
 /// The human report: one line per bad range and owner, worded like
-/// xfs_scrub's, then a summary.
+/// xfs_scrub's, then a summary. Names are escaped (`TextEscaping`): one
+/// line is one finding, whatever the files are called.
 public struct TextReport {
     let report: Report
 
@@ -7,7 +8,7 @@ public struct TextReport {
 
     /// Lines about damage, unverified and flaky ranges, and errors.
     public var findingLines: [String] {
-        let mount = report.scan.filesystem.mountPoint
+        let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         var lines: [String] = []
         for owned in report.badRanges {
             let bad = owned.bad
@@ -17,8 +18,8 @@ public struct TextReport {
                 switch owner {
                 case .file(let file):
                     let names = file.paths.isEmpty
-                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")"]
-                        : file.paths
+                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")\(file.inodeUnreadable ? " (unreadable)" : "")"]
+                        : file.paths.map { TextEscaping.escape($0.bytes) + (file.inodeUnreadable ? " (inode \(file.inode) unreadable)" : "") }
                     let what: String = switch file.fork {
                     case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
                     case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
@@ -42,7 +43,7 @@ public struct TextReport {
         for range in report.scan.flakyRanges {
             lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
         }
-        lines += (report.scan.errors + report.errors).map { "\(mount): error: \($0)" }
+        lines += (report.scan.errors + report.errors).map { "\(mount): error: \(TextEscaping.escape($0))" }
         return lines
     }
 
@@ -50,12 +51,12 @@ public struct TextReport {
     public var incompleteLine: String? {
         let scan = report.scan
         guard !scan.complete else { return nil }
-        return "\(scan.filesystem.mountPoint): scan incomplete\(scan.stopReason.map { ": \($0)" } ?? "")"
+        return "\(TextEscaping.escape(scan.filesystem.mountPoint)): scan incomplete\(scan.stopReason.map { ": \(TextEscaping.escape($0))" } ?? "")"
     }
 
     public var summaryLines: [String] {
         let scan = report.scan
-        let mount = scan.filesystem.mountPoint
+        let mount = TextEscaping.escape(scan.filesystem.mountPoint)
         let planned = scan.devices.reduce(0) { $0 + $1.bytesPlanned }
         let of = scan.complete ? " of \(formatBytes(planned))" : ""
         var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified))\(of) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]
