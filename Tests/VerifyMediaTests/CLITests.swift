@@ -105,7 +105,7 @@ struct CLITests {
     }
 
     @Test(.enabled(if: Harness.unavailableReason == nil, Comment(rawValue: Harness.unavailableReason ?? "")),
-          .enabled(if: !Emulator.kernelHasVerifyMedia, Emulator.kernelHasVerifyMediaComment))
+          .kernelLacksVerifyMedia)
     func kernelEngineOnThisKernel() throws {
         try TestBed.with { bed in
             let run = try runTool(["--engine", "kernel", bed.mountPoint])

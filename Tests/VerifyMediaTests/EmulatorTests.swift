@@ -29,16 +29,6 @@ enum Emulator {
         if let buildError { throw TestBedError(buildError) }
     }
 
-    /// Whether the running kernel itself has XFS_IOC_VERIFY_MEDIA: the run
-    /// time probe (an empty range) on a test bed, once per test process.
-    /// Tests of what happens without it are skipped where it exists.
-    static let kernelHasVerifyMedia: Bool = {
-        guard TestBed.unavailableReason == nil, buildError == nil else { return false }
-        return (try? TestBed.with { bed in try call(bed, start: 0, end: 0, preload: false).ret == 0 }) ?? false
-    }()
-
-    static let kernelHasVerifyMediaComment: Comment = "this kernel has XFS_IOC_VERIFY_MEDIA: nothing to fall back from"
-
     /// What `verify_media_call` printed: the ioctl's result and the struct after it.
     struct Call: CustomStringConvertible {
         let ret: Int
@@ -157,8 +147,7 @@ final class EmulatorLog {
 
 // MARK: - The emulator's own tests
 
-@Suite(.serialized, .enabled(if: TestBed.unavailableReason == nil,
-                             Comment(rawValue: "test bed unavailable: \(TestBed.unavailableReason ?? "")")))
+@Suite(.serialized, .kernelLacksVerifyMedia)
 struct EmulatorTests {
     /// A test bed: 512 MiB (1 Mi sectors), 4 AGs.
     static let sectors: UInt64 = (512 << 20) / 512
@@ -519,8 +508,7 @@ struct EmulatorTests {
 
     // MARK: Without the emulator
 
-    @Test(.enabled(if: !Emulator.kernelHasVerifyMedia, Emulator.kernelHasVerifyMediaComment))
-    func withoutPreloadThisKernelSaysENOTTY() throws {
+    @Test func withoutPreloadThisKernelSaysENOTTY() throws {
         try TestBed.with { bed in
             let plain = try Emulator.call(bed, start: 0, end: 0, preload: false)
             #expect(plain.ret == -1 && plain.errno == "ENOTTY", "\(plain)")

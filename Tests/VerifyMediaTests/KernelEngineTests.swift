@@ -10,8 +10,7 @@ import Glibc
 import Testing
 import TestBed
 
-@Suite(.serialized, .enabled(if: TestBed.unavailableReason == nil,
-                             Comment(rawValue: "test bed unavailable: \(TestBed.unavailableReason ?? "")")))
+@Suite(.serialized, .kernelLacksVerifyMedia)
 struct KernelEngineTests {
     /// One `bad_ranges` entry of the JSON report.
     struct BadRange: Hashable, Comparable, CustomStringConvertible {
@@ -113,8 +112,7 @@ struct KernelEngineTests {
         }
     }
 
-    @Test(.enabled(if: !Emulator.kernelHasVerifyMedia, Emulator.kernelHasVerifyMediaComment))
-    func withoutTheIoctlKernelFailsAndAutoUsesUring() throws {
+    @Test func withoutTheIoctlKernelFailsAndAutoUsesUring() throws {
         try TestBed.with { bed in
             try bed.writeFile("file", size: 1 << 20)
             let forced = try bed.run([RepoPaths.binary, "--engine", "kernel", bed.mountPoint], timeout: .seconds(60))
@@ -178,8 +176,7 @@ struct KernelEngineTests {
         }
     }
 
-    @Test("without XFS_IOC_VERIFY_MEDIA nothing is reported, and the report says why (issue 9.5)",
-          .enabled(if: !Emulator.kernelHasVerifyMedia, Emulator.kernelHasVerifyMediaComment))
+    @Test("without XFS_IOC_VERIFY_MEDIA nothing is reported, and the report says why (issue 9.5)")
     func noKernelReportsWithoutTheIoctl() throws {
         try TestBed.with { bed in
             _ = try damaged(bed)
