@@ -209,19 +209,7 @@ struct KernelEngineTests {
     func shortAdvanceInAChunkOfSeveralExtents() throws {
         try Emulator.ensureBuilt()
         try TestBed.with { bed in
-            try bed.writeFragmentedFile("fragmented", extents: 24, extentSize: 128 << 10)
-            try bed.sync()
-            let extents = try bed.fileExtents("fragmented").filter { !$0.isUnwritten }
-            // A 2 MiB read that starts inside the file (an extent spans its start,
-            // so the chunk begins exactly there), and an extent in its second MiB.
-            func chunkStart(_ offset: UInt64) -> UInt64 { offset / (2 << 20) * (2 << 20) }
-            let victim = try #require(extents.first { extent in
-                let start = chunkStart(extent.physical)
-                let inChunk = extent.physical - start
-                let spanned = extents.contains { $0.physical < start && start < $0.physical + $0.length }
-                return spanned && inChunk >= (1 << 20) + (64 << 10) && inChunk + extent.length <= 2 << 20
-            }, "no extent in the second half of a chunk: \(extents.map { ($0.physical, $0.length) })")
-            let bad = victim.physical + 8192
+            let bad = try shortAdvanceLayout(bed)
             try bed.data.arm(.eio, offset: bad, length: 512)
             let log = EmulatorLog(trace: 1)
             let kernel = try scan(bed, engine: "kernel",

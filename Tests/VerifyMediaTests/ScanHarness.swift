@@ -92,6 +92,28 @@ func unmountDuringScan(_ bed: TestBed, _ arguments: [String], environment: [Stri
     return try String(contentsOfFile: output, encoding: .utf8)
 }
 
+/// A file of 24 extents of 128 KiB with 4 KiB free gaps between them, and
+/// the byte offset of a sector to make bad where XFS_IOC_VERIFY_MEDIA (1 MiB
+/// bios) stops short without an error: in the second MiB of a 2 MiB read
+/// that starts inside the file (an extent spans its start, so the read
+/// begins exactly there), with other extents of the file before it in that
+/// read (issue 9.3).
+func shortAdvanceLayout(_ bed: TestBed, sourceLocation: SourceLocation = #_sourceLocation) throws -> UInt64 {
+    try bed.writeFragmentedFile("fragmented", extents: 24, extentSize: 128 << 10)
+    try bed.sync()
+    let extents = try bed.fileExtents("fragmented").filter { !$0.isUnwritten }
+    func chunkStart(_ offset: UInt64) -> UInt64 { offset / (2 << 20) * (2 << 20) }
+    let victim = try #require(extents.first { extent in
+        let start = chunkStart(extent.physical)
+        let inChunk = extent.physical - start
+        let spanned = extents.contains { $0.physical < start && start < $0.physical + $0.length }
+        return spanned && inChunk >= (1 << 20) + (64 << 10) && inChunk + extent.length <= 2 << 20
+    }, "no extent in the second half of a chunk: \(extents.map { ($0.physical, $0.length) })", sourceLocation: sourceLocation)
+    #expect(extents.filter { chunkStart($0.physical) == chunkStart(victim.physical) && $0.physical < victim.physical }.count >= 2,
+            "the read holds other extents before the victim", sourceLocation: sourceLocation)
+    return victim.physical + 8192
+}
+
 // MARK: The report, as the JSON contract spells it
 
 struct ScanReport: Decodable {

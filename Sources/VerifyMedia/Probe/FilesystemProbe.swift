@@ -33,10 +33,22 @@ public struct MountedFilesystem: Sendable {
     }
 
     /// Whether the filesystem is still mounted at `mountPoint`.
-    public var isStillMounted: Bool {
+    public var isStillMounted: Bool { mountState == .mounted }
+
+    /// What became of the filesystem at `mountPoint`.
+    public enum MountState: Sendable, Equatable {
+        case mounted
+        /// Something else is there now.
+        case unmounted
+        /// Still mounted, but shut down: XFS answers everything with EIO
+        /// (a device removed, a metadata error).
+        case shutDown
+    }
+
+    public var mountState: MountState {
         var st = Glibc.stat()
-        guard stat(mountPoint, &st) == 0 else { return false }
-        return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
+        guard stat(mountPoint, &st) == 0 else { return errno == EIO ? .shutDown : .unmounted }
+        return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor) ? .mounted : .unmounted
     }
 
     /// Whether `fd` is a file of this filesystem.

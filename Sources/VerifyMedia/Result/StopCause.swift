@@ -9,6 +9,9 @@ public enum StopCause: Sendable, Equatable, CustomStringConvertible {
     case fatalSignal
     /// The filesystem is no longer mounted where it was.
     case unmounted(mountPoint: String)
+    /// The filesystem shut down (XFS answers everything with EIO: a
+    /// metadata error, a failed log write); the kernel log says why.
+    case shutDown(mountPoint: String)
     /// A device of the filesystem disappeared (the kernel shuts XFS down
     /// with "Block device removal"; systemd then unmounts it).
     case deviceRemoved(DeviceRole, path: String)
@@ -20,6 +23,7 @@ public enum StopCause: Sendable, Equatable, CustomStringConvertible {
         case .signal(let number): "interrupted by \(StopCause.signalName(number))"
         case .fatalSignal: "interrupted by a fatal signal"
         case .unmounted(let mountPoint): "\(mountPoint) was unmounted during the scan"
+        case .shutDown(let mountPoint): "the filesystem at \(mountPoint) shut down during the scan (see the kernel log)"
         case .deviceRemoved(let role, let path): "the \(role) device \(path) was removed during the scan"
         case .requested(let why): why
         }

@@ -146,8 +146,12 @@ public final class Scanner: Sendable {
         var nextTick = monotonicNanoseconds() + tickNanoseconds
         while !threads.allSatisfy({ $0.isFinished }) {
             sleep(nanoseconds: 20_000_000)
-            if !stopHandled && !stop.isRequested && !filesystem.isStillMounted {
-                stop.request(vanished())
+            if !stopHandled && !stop.isRequested {
+                switch filesystem.mountState {
+                case .mounted: break
+                case .unmounted: stop.request(vanished())
+                case .shutDown: stop.request(Scanner.shutDownCause(filesystem))
+                }
             }
             if stop.isRequested && !stopHandled {
                 stopHandled = true
@@ -165,6 +169,18 @@ public final class Scanner: Sendable {
 
     /// The filesystem is gone from its mount point: unmounted, or one of
     /// its devices removed (XFS then shuts down, and systemd unmounts it).
+    /// The filesystem shut down under the scan. A device being removed
+    /// makes XFS shut down ("Block device removal") a moment before its
+    /// sysfs node goes: give it that moment before saying why.
+    static func shutDownCause(_ filesystem: MountedFilesystem, grace: UInt64 = 2_000_000_000) -> StopCause {
+        let end = monotonicNanoseconds() + grace
+        repeat {
+            if case .deviceRemoved = vanishedCause(filesystem) { return vanishedCause(filesystem) }
+            sleep(nanoseconds: 50_000_000)
+        } while monotonicNanoseconds() < end
+        return .shutDown(mountPoint: filesystem.mountPoint)
+    }
+
     static func vanishedCause(_ filesystem: MountedFilesystem) -> StopCause {
         if let gone = filesystem.devices.first(where: { !$0.isPresent }) {
             return .deviceRemoved(gone.role, path: gone.path)
