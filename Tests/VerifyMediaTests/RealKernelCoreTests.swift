@@ -34,7 +34,7 @@ struct RealKernelCoreTests {
         try TestBed.with { bed in
             for index in 0..<3 { try bed.writeFile("big\(index)", size: 40 << 20, seed: UInt64(index)) }
             try bed.sync()
-            let text = try unmountDuringScan(bed, ["--engine", "kernel", "--rate", "20M"], after: 2_000_000)
+            let text = try unmountDuringScan(bed, ["--engine", "kernel", "--rate", "20M"])
             #expect(text.contains("was unmounted during the scan") && text.contains("kernel engine"), "\(text)")
         }
     }
@@ -80,19 +80,21 @@ struct RealKernelCoreTests {
             try TestBed.with(TestBedOptions(dataDevice: disk.device)) { bed in
                 try bed.writeFile("big", size: 160 << 20, seed: 3)
                 try bed.sync()
-                let output = bed.directory + "/scan.json"
-                let scan = try spawnProcess(["/bin/sh", "-c", "exec \"$0\" --json --rate 40M \"$1\" >\"$2\" 2>&1",
-                                             RepoPaths.binary, bed.mountPoint, output])
-                usleep(1_500_000)
+                let output = bed.directory + "/scan.json", errors = bed.directory + "/scan.err"
+                let progress = bed.directory + "/scan.progress"
+                let scan = try spawnProcess(["/bin/sh", "-c", "exec \"$0\" --json --rate 40M -C 3 \"$1\" >\"$2\" 2>\"$3\" 3>\"$4\"",
+                                             RepoPaths.binary, bed.mountPoint, output, errors, progress])
+                try waitUntilReading(progress)
                 let name = URL(fileURLWithPath: disk.device).lastPathComponent
                 try runCommand(["sh", "-c", "echo 1 > /sys/block/\(name)/device/delete"]).check()
                 let status = scan.wait(timeout: .seconds(60))
-                let text = String(decoding: try readWholeFile(output), as: UTF8.self)
+                let json = String(decoding: try readWholeFile(output), as: UTF8.self)
+                let text = json + "\n--- stderr:\n" + String(decoding: try readWholeFile(errors), as: UTF8.self)
                 #expect(status == ExitBit.operational, "\(text)")
-                let report = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-                #expect(report?["complete"] as? Bool == false)
-                #expect((report?["stop_reason"] as? String)?.contains("was removed during the scan") == true, "\(text)")
-                #expect((report?["bad_ranges"] as? [Any])?.isEmpty == true, "a removed device's reads were called bad: \(text)")
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(text)")
+                #expect(report["complete"] as? Bool == false)
+                #expect((report["stop_reason"] as? String)?.contains("was removed during the scan") == true, "\(text)")
+                #expect((report["bad_ranges"] as? [Any])?.isEmpty == true, "a removed device's reads were called bad: \(text)")
             }
         }
     }

@@ -76,20 +76,34 @@ func scanJSON(_ bed: TestBed, _ arguments: [String] = [], timeout: Duration = .s
 }
 
 /// Starts a scan with `arguments` and a checkpoint, unmounts the filesystem
-/// a moment later, and checks what a user relies on: umount succeeds, the
-/// scan stops with exit 4 and keeps its checkpoint. Returns what it printed.
+/// once the scan has verified something, and checks what a user relies on:
+/// umount succeeds, the scan stops with exit 4 and keeps its checkpoint.
+/// Returns what it printed.
 func unmountDuringScan(_ bed: TestBed, _ arguments: [String], environment: [String: String] = [:],
-                       after microseconds: UInt32 = 1_000_000, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
     let checkpoint = bed.directory + "/scan.checkpoint"
     let output = bed.directory + "/scan.out"
-    let scan = try spawnProcess([RepoPaths.binary, "--checkpoint", checkpoint] + arguments + [bed.mountPoint],
-                                environment: environment, outputPath: output)
-    usleep(microseconds)
+    let progress = bed.directory + "/scan.progress"
+    let scan = try spawnProcess(["/bin/sh", "-c", "exec \"$0\" \"$@\" 3>\"$XVM_PROGRESS\"", RepoPaths.binary, "-C", "3",
+                                 "--checkpoint", checkpoint] + arguments + [bed.mountPoint],
+                                environment: environment.merging(["XVM_PROGRESS": progress]) { a, _ in a }, outputPath: output)
+    try waitUntilReading(progress, sourceLocation: sourceLocation)
     let umount = try runCommand(["umount", bed.mountPoint])
     #expect(umount.status == 0, "umount while scanning: \(umount)", sourceLocation: sourceLocation)
     #expect(scan.wait(timeout: .seconds(20)) == 4, sourceLocation: sourceLocation)
     #expect(FileManager.default.fileExists(atPath: checkpoint), sourceLocation: sourceLocation)
     return try String(contentsOfFile: output, encoding: .utf8)
+}
+
+/// Waits (up to a minute) until a scan's `-C` progress file says it has
+/// verified some bytes ("1 DONE TOTAL MOUNTPOINT" with DONE > 0).
+func waitUntilReading(_ progress: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    for _ in 0..<1200 {
+        let lines = String(decoding: (try? readWholeFile(progress)) ?? [], as: UTF8.self).split(separator: "\n")
+        if lines.contains(where: { $0.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }.map { $0 > 0 } ?? false }) { return }
+        usleep(50_000)
+    }
+    Issue.record("the scan never started reading", sourceLocation: sourceLocation)
 }
 
 /// A file of 24 extents of 128 KiB with 4 KiB free gaps between them, and

@@ -81,7 +81,10 @@ public enum FilesystemProbe {
     public static func probe(_ path: String) throws(VerifyMediaError) -> MountedFilesystem {
         var st = Glibc.stat()
         guard stat(path, &st) == 0 else {
-            throw .usage("\(path): \(Errno.current.message)")
+            let error = Errno.current
+            // EIO is no typing mistake: a filesystem shut down answers every call so.
+            if error == .EIO { throw .operational("\(path): \(error.message) (a shut-down filesystem, or a failing disk)") }
+            throw .usage("\(path): \(error.message)")
         }
         let type = st.st_mode & S_IFMT
         guard type == S_IFBLK || type == S_IFDIR || type == S_IFREG || type == S_IFLNK else {
