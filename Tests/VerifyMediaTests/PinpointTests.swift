@@ -41,9 +41,10 @@ final class LedgerBench {
 
     /// `sysfsPath`: where the device's sysfs node would be ("/" exists: a
     /// device that is present).
-    init(sectorSize: Int = 512, size: UInt64 = 1 << 30, lanes: [ByteRange]? = nil, sysfsPath: String = "/") {
+    init(sectorSize: Int = 512, size: UInt64 = 1 << 30, lanes: [ByteRange]? = nil, sysfsPath: String = "/",
+         rotational: Bool = false) {
         device = BlockDevice(role: .data, path: "/dev/simulated", major: 7, minor: 99, logicalSectorSize: sectorSize,
-                             size: size, rotational: false, sysfsPath: sysfsPath)
+                             size: size, rotational: rotational, sysfsPath: sysfsPath)
         let ranges = lanes ?? [ByteRange(0, size)]
         ledger = DeviceLedger(device: device, lanes: ranges.enumerated().map {
             Lane(index: $0, role: .data, name: "lane \($0)", range: $1, mapped: true)
@@ -54,7 +55,7 @@ final class LedgerBench {
     let tuning = ReadTuning(ioSize: 1 << 20, queueDepth: 1, mergeGap: 65536)
 
     var context: ReadContext {
-        ReadContext(device: device, tuning: tuning, chunks: LaneQueues(lanes: 1, capacity: 1),
+        ReadContext(device: device, tuning: tuning, chunks: LaneQueues(lanes: 1, order: .sweep, budget: 0, reserve: 1),
                     pacer: Pacer(limiter: nil, foregroundYield: nil), stop: stop, sink: ledger)
     }
 
@@ -86,14 +87,18 @@ private func wholeChunk(_ start: UInt64, _ length: UInt64) -> Chunk {
 
 @Suite("Pinpoint: narrowing failed reads to exact sectors")
 struct PinpointTests {
-    @Test("one bad sector in a 1 MiB read is found exactly, in few reads, reported once")
+    @Test("one bad sector in a 1 MiB read is found exactly, re-reading little more than the read, reported once")
     func singleBadSector() {
         let disk = SimulatedDisk(bad: [5000: .EIO])
         let scan = pinpoint(disk, chunk: wholeChunk(4096 * 512, 1 << 20))
         let findings = scan.findings
         #expect(findings.bad == [BadRange(device: .data, range: ByteRange(5000 * 512, 5001 * 512), error: .EIO, reportedToKernel: true)])
         #expect(findings.flaky.isEmpty && findings.unverified.isEmpty)
-        #expect(disk.reads.count <= 40, "bisection should need about 2 reads per halving")
+        // Every good byte is read once more; beyond that one 32 KiB piece and
+        // one 4 KiB piece, in a few dozen reads.
+        let reread = disk.reads.reduce(0) { $0 + $1.range.count }
+        #expect(reread <= (1 << 20) + (32 << 10) + (4 << 10), "\(reread) bytes re-read")
+        #expect(disk.reads.count <= 48)
         let reported = disk.reads.filter(\.report)
         #expect(reported.allSatisfy { $0.range.count == 512 }, "only sector-sized reads ask the kernel to report")
         #expect(reported.filter { $0.range.start == 5000 * 512 }.count == 1)

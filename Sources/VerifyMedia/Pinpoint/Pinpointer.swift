@@ -1,17 +1,21 @@
 /// Narrows a failed read to the exact logical sectors that cannot be read.
 ///
-/// Sparse errors are found by narrowing: a failed read is read again in
-/// pieces of 128 KiB, pieces that read fine are verified, failing ones are
-/// halved, and halved again. When a range is down to a few sectors, or both
-/// halves fail (errors are dense there), it is stepped through sector by
-/// sector, which costs exactly one failing read per bad sector. Each bad
-/// sector is reported to the kernel once: by those sector reads themselves
-/// with the kernel engine, by one single-sector report call with the
-/// others (`KernelReporter`). Transport errors are first retried with
-/// backoff, as they are more about the path to the device than about
-/// sectors; what still fails is bisected once more and reported unverified,
-/// never bad. Only in-scope parts of a chunk are read, so errors in the
-/// gaps between extents are never reported.
+/// A failed read is read again in pieces (at most `piecesPerLevel`, none
+/// smaller than `stepSectors` sectors); pieces that read fine are verified,
+/// failing ones are narrowed the same way, and a range of a few sectors is
+/// stepped through sector by sector, which costs exactly one failing read
+/// per bad sector. Every good byte of the failed read has to be read once
+/// more to be verified; beyond that, one bad sector costs about one piece
+/// of each level (2 MiB read: 64 KiB + 4 KiB + 4 KiB). When every piece but
+/// the last reads fine, the last holds the failure and is narrowed without
+/// reading it whole; when errors are dense (every piece of a small range
+/// fails), each piece is stepped. Each bad sector is reported to the kernel
+/// once: by those sector reads themselves with the kernel engine, by one
+/// single-sector report call with the others (`KernelReporter`). Transport
+/// errors are first retried with backoff, as they are more about the path
+/// to the device than about sectors; what still fails is bisected once more
+/// and reported unverified, never bad. Only in-scope parts of a chunk are
+/// read, so errors in the gaps between extents are never reported.
 ///
 /// Reads are paced like the engine's. When the scan or the device stops,
 /// no further read is made: what was not narrowed yet is left unverified
@@ -23,12 +27,14 @@ final class Pinpointer {
     /// With the kernel engine, sector reads carry XFS_VERIFY_MEDIA_REPORT.
     private let reportingReads: Bool
     private let reporter: KernelReporter?
-    /// Ranges of at most this many sectors are stepped through.
+    /// Ranges of at most this many sectors are stepped through, and no
+    /// piece is smaller.
     var stepSectors: UInt64 = 8
     /// Failing ranges up to this size are stepped when errors are dense.
     var denseStepBytes: UInt64 = 64 << 10
-    /// A failed read larger than this is re-read in pieces of this size.
-    var splitBytes: UInt64 = 128 << 10
+    /// A failing range is read again in at most this many pieces: the
+    /// failing piece is read twice, so more pieces re-read fewer bytes.
+    var piecesPerLevel: UInt64 = 32
     /// Waits before retrying a transport error.
     var transportBackoff: [UInt64] = [100_000_000, 400_000_000, 1_600_000_000]
 
@@ -58,17 +64,19 @@ final class Pinpointer {
         var partFailed = false
         for part in parts where !stopped {
             if wholeFailed, let error = job.error {
-                narrow(part, error: error)
+                if !narrow(part, error: error) { sink.flaky(part, error) }
                 partFailed = true
             } else {
                 partFailed = readAndNarrow(part) || partFailed
             }
         }
         if !partFailed && !parts.isEmpty && !stopped {
-            // Every in-scope part read fine on its own. Either the failure is
-            // in a gap between extents (out of scope: not ours to report), or
-            // it was transient: read the whole range once more to tell.
-            if read(job.failed, report: false) == .complete {
+            // Every in-scope part read fine on its own. Either the failure is in
+            // a gap between extents (out of scope: not ours to report), or it
+            // was transient: read the gaps, and only them, to tell.
+            var gaps = [job.failed]
+            for part in parts { _ = gaps.remove(part) }
+            if gaps.allSatisfy({ readsFine($0) }) && !stopped {
                 sink.flaky(job.failed, job.error)
             }
         }
@@ -86,82 +94,105 @@ final class Pinpointer {
         var start = range.start
         while start < range.end && !stopped {
             let piece = ByteRange(start, min(range.end, start + UInt64(buffer.count)))
-            failed = !handle(piece, read(piece, report: false)) || failed
+            failed = handle(piece, read(piece, report: false)) || failed
             start = piece.end
         }
         return failed
     }
 
-    /// Deals with the outcome of reading `range`; returns true when it read fine.
+    /// Whether an out-of-scope range reads without error (nothing is
+    /// recorded of it either way).
+    private func readsFine(_ range: ByteRange) -> Bool {
+        var start = range.start
+        while start < range.end && !stopped {
+            let piece = ByteRange(start, min(range.end, start + UInt64(buffer.count)))
+            guard read(piece, report: false) == .complete else { return false }
+            start = piece.end
+        }
+        return true
+    }
+
+    /// Deals with the outcome of reading `range`; true when it failed.
     @discardableResult
     private func handle(_ range: ByteRange, _ outcome: ReadOutcome) -> Bool {
         switch outcome {
         case .complete:
             sink.verified(range, in: chunk)
-            return true
+            return false
         case .partial(let count, let error):
             let split = range.start + UInt64(count)
             sink.verified(ByteRange(range.start, split), in: chunk)
-            narrow(ByteRange(split, range.end), error: error ?? .EIO)
-            return false
+            let rest = ByteRange(split, range.end)
+            if !narrow(rest, error: error ?? .EIO) { sink.flaky(rest, error) }
+            return true
         case .failed(let error):
-            narrow(range, error: error)
-            return false
+            if !narrow(range, error: error) { sink.flaky(range, error) }
+            return true
         }
     }
 
-    /// `range` failed with `error`: find its bad sectors.
-    private func narrow(_ range: ByteRange, error: Errno) {
-        guard !stopped else { return }
+    /// `range` failed with `error`, or holds what failed: find its bad
+    /// sectors. False when all of it reads now (the failure was transient:
+    /// the caller says flaky for the range that failed).
+    @discardableResult
+    private func narrow(_ range: ByteRange, error: Errno) -> Bool {
+        guard !stopped else { return true }
         switch ErrorClass(error) {
         case .media:
-            break
+            return narrowMedia(range, error: error)
         case .transport:
             retryTransport(range, error: error)
-            return
         case .deviceGone:
             goneError = error
             sink.deviceFailed(error)
             stopped = true
-            return
         case .operational:
             sink.problem("\(context.device.path): read of \(range) failed: \(error)")
             sink.unverified(range, error, .operational, in: chunk)
-            return
         }
+        return true
+    }
+
+    private func narrowMedia(_ range: ByteRange, error: Errno) -> Bool {
         let sectors = range.count / sector
-        if sectors <= stepSectors {
-            step(range, error: error)
-            return
-        }
-        // A whole read failed: read it again in pieces to find where, then
-        // halve the pieces that fail. Pieces of `splitBytes` first, so that
-        // finding one bad sector in a large read re-reads the read about
-        // once instead of twice.
-        let pieceSize = range.count > splitBytes ? splitBytes : sectors / 2 * sector
+        if sectors <= stepSectors { return step(range) }
+        let pieceSize = max((sectors + piecesPerLevel - 1) / piecesPerLevel, stepSectors) * sector
         let pieces = stride(from: range.start, to: range.end, by: Int(pieceSize)).map {
             ByteRange($0, min($0 + pieceSize, range.end))
         }
-        let outcomes = pieces.map { read($0, report: false) }
-        guard !stopped else { return }
-        if outcomes.allSatisfy({ $0 == .complete }) {
-            // It failed before and reads now: flaky, not bad.
-            pieces.forEach { sink.verified($0, in: chunk) }
-            sink.flaky(range, error)
-            return
-        }
-        let dense = outcomes.allSatisfy { $0 != .complete } && range.count <= 2 * denseStepBytes
-        for (piece, outcome) in zip(pieces, outcomes) {
-            if dense, case .failed(let pieceError) = outcome, ErrorClass(pieceError) == .media {
-                step(piece, error: pieceError)
+        // nil: not read, as every piece before it read fine.
+        var outcomes: [ReadOutcome?] = []
+        var anyFailed = false
+        for (index, piece) in pieces.enumerated() {
+            if index == pieces.count - 1 && !anyFailed {
+                outcomes.append(nil)
             } else {
-                handle(piece, outcome)
+                let outcome = read(piece, report: false)
+                if stopped { return true }
+                anyFailed = anyFailed || outcome != .complete
+                outcomes.append(outcome)
             }
         }
+        let dense = outcomes.allSatisfy { $0 != .complete } && range.count <= 2 * denseStepBytes
+        var found = false
+        for (piece, outcome) in zip(pieces, outcomes) {
+            guard let outcome else {
+                found = narrowMedia(piece, error: error) || found
+                continue
+            }
+            if dense, case .failed(let pieceError) = outcome, ErrorClass(pieceError) == .media {
+                if !step(piece) { sink.flaky(piece, pieceError) }
+                found = true
+            } else {
+                found = handle(piece, outcome) || found
+            }
+        }
+        return found
     }
 
-    /// Reads each sector of a small failing range once, with reporting on.
-    private func step(_ range: ByteRange, error: Errno) {
+    /// Reads each sector of a small failing range once, with reporting on;
+    /// true when one failed.
+    private func step(_ range: ByteRange) -> Bool {
         var anyFailed = false
         var start = range.start
         while start < range.end && !stopped {
@@ -178,7 +209,7 @@ final class Pinpointer {
             }
             start += sector
         }
-        if !anyFailed && !stopped { sink.flaky(range, error) }
+        return anyFailed || stopped
     }
 
     /// One sector failed with `error`.
