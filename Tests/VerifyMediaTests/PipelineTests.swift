@@ -27,12 +27,14 @@ final class ScriptedDisk: BlockingReader, @unchecked Sendable {
 }
 
 /// One device's pipeline over a simulated disk: a lane of `chunks` reads
-/// of 1 MiB, all in scope.
+/// of 1 MiB, all in scope; the plan may hold 32 of them ahead of the reads.
 private func pipeline(_ bench: LedgerBench, chunks: Int) -> DevicePipeline {
     let lane = bench.ledger.lanes[0]
     let planner = LanePlanner(lane: lane, source: ListedExtents(extents: [ByteRange(0, UInt64(chunks) << 20)]),
                               ioSize: 1 << 20, mergeGap: 0, alignment: 512, resumeFrom: nil)
-    return DevicePipeline(device: bench.device, tuning: bench.tuning, ledger: bench.ledger, planners: [planner],
+    var tuning = bench.tuning
+    tuning.planBudget = 32 * Chunk.fixedCost
+    return DevicePipeline(device: bench.device, tuning: tuning, ledger: bench.ledger, planners: [planner],
                           pacer: Pacer(limiter: nil, foregroundYield: nil), stop: bench.stop)
 }
 
@@ -62,7 +64,7 @@ private func finish(_ threads: [DedicatedThread], _ pipeline: DevicePipeline, _ 
 struct PipelineTests {
     @Test("a device that fails stops its planners too, even those waiting for room in the queues (issue 11.3)")
     func failingDeviceWakesPlanners() {
-        // 100 chunks, 32 fit in the lane's queue: the planner waits once the reads stop.
+        // 100 chunks, 32 fit in the plan's budget: the planner waits once the reads stop.
         let bench = LedgerBench(size: 128 << 20)
         let stop = bench.stop
         // Every read fails; reads after the first wait until the failure has
@@ -104,9 +106,10 @@ struct PipelineTests {
         let scan = pipeline(bench, chunks: 64)
         let threads = scan.start(readers(disk), vanished: { .requested("gone") })
         #expect(finish(threads, scan, stop))
-        // The stop comes from inside a read; the other reader thread may already
-        // have been let go for its next one. After that, none.
-        #expect(disk.readsAfterStop <= 1, "\(disk.readsAfterStop) reads after the stop")
+        // The stop comes from inside a read; each other thread reading (the
+        // engine's, the other pinpointers) may already have been let go for
+        // its next one. After that, none.
+        #expect(disk.readsAfterStop <= DevicePipeline.pinpointThreads, "\(disk.readsAfterStop) reads after the stop")
         let findings = bench.findings
         let interrupted = findings.unverified.filter { $0.reason == .interrupted }
         #expect(!interrupted.isEmpty, "the chunks waiting for pinpointing are left unverified")

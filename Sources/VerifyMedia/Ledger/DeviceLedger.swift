@@ -65,6 +65,13 @@ final class DeviceLedger: ScanSink {
         if all { progress.planningFinished.store(true, ordering: .releasing) }
     }
 
+    func laneMapped(_ lane: Int, records: UInt64, nanoseconds: UInt64) {
+        state.withLock { state in
+            state.books[lane].mapRecords += records
+            state.books[lane].mapNanoseconds += nanoseconds
+        }
+    }
+
     func laneUnplannable(_ lane: Int, from offset: UInt64, error: Errno) {
         state.withLock { state in
             let book = state.books[lane]
@@ -226,9 +233,10 @@ final class DeviceLedger: ScanSink {
         }
     }
 
-    /// The device's share of the result.
-    func result(seconds: Double, tuning: ReadTuning) -> (device: DeviceResult, bad: [BadRange], unverified: [UnverifiedRange],
-                                                           flaky: [FlakyRange], errors: [String], lanes: [LaneStatistics]) {
+    /// The device's share of the result; `queues`: how its plan kept ahead.
+    func result(seconds: Double, tuning: ReadTuning, queues: LaneQueues.Statistics? = nil)
+        -> (device: DeviceResult, bad: [BadRange], unverified: [UnverifiedRange], flaky: [FlakyRange], errors: [String],
+            lanes: [LaneStatistics]) {
         state.withLock { state in
             let findings = state.findings.sorted()
             let unverified = (findings.unverified + Self.retriesLeft(state)).sorted { $0.range.start < $1.range.start }
@@ -243,9 +251,16 @@ final class DeviceLedger: ScanSink {
                 latency: LatencySummary(p50Microseconds: histogram.valueAtPercentile(50), p99Microseconds: histogram.valueAtPercentile(99),
                                         p999Microseconds: histogram.valueAtPercentile(99.9), maxMicroseconds: histogram.max,
                                         reads: histogram.totalCount),
-                spaceMapRecords: spaceMap.records, spaceMapSeconds: spaceMap.seconds)
-            let lanes = state.books.map {
-                LaneStatistics(device: self.device.role, lane: $0.lane.name, bytesRead: $0.bytesRead, seconds: $0.seconds)
+                spaceMapRecords: spaceMap.records, spaceMapSeconds: spaceMap.seconds,
+                plan: PlanStatistics(budgetBytes: tuning.planBudget, peakBytes: queues?.peakBytes ?? 0,
+                                     readerWaitSeconds: Double(queues?.readerWaitNanoseconds ?? 0) / 1e9,
+                                     plannerWaitSeconds: Double(queues?.plannerWaitNanoseconds ?? 0) / 1e9,
+                                     spaceMapCPUSeconds: spaceMap.cpuSeconds))
+            let lanes = state.books.enumerated().map { index, book in
+                let wait = queues.flatMap { index < $0.laneReaderWaitNanoseconds.count ? $0.laneReaderWaitNanoseconds[index] : nil } ?? 0
+                return LaneStatistics(device: self.device.role, lane: book.lane.name, bytesRead: book.bytesRead, seconds: book.seconds,
+                                      spaceMapRecords: book.mapRecords, spaceMapSeconds: Double(book.mapNanoseconds) / 1e9,
+                                      readerWaitSeconds: Double(wait) / 1e9)
             }
             return (device, findings.bad, unverified, findings.flaky, state.findings.errors, lanes)
         }

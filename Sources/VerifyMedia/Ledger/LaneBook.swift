@@ -28,7 +28,11 @@ struct LaneBook {
     let lane: Lane
     /// Retried ranges were planned by an earlier run: not planned again.
     let countsPlanned: Bool
-    private(set) var outstanding: [Entry] = []
+    /// The chunks planned and not yet settled are `entries[head...]`: the
+    /// plan may run thousands of chunks ahead of the reads, and settling
+    /// the front one must not shift all of them.
+    private var entries: [Entry] = []
+    private var head = 0
     /// Everything before this was planned, or is out of scope.
     private(set) var frontier: UInt64
     private(set) var planningDone = false
@@ -39,6 +43,9 @@ struct LaneBook {
     private(set) var bytesRead: UInt64 = 0
     private var firstPlanned: UInt64 = 0
     private var lastFinished: UInt64 = 0
+    /// GETFSMAP records read for the lane and the wall time of their calls.
+    var mapRecords: UInt64 = 0
+    var mapNanoseconds: UInt64 = 0
 
     init(lane: Lane, resumeFrom: UInt64?, countsPlanned: Bool) {
         self.lane = lane
@@ -47,13 +54,13 @@ struct LaneBook {
     }
 
     /// Everything in scope before this offset has been handled.
-    var resumePoint: UInt64 { outstanding.first?.range.start ?? frontier }
+    var resumePoint: UInt64 { head < entries.count ? entries[head].range.start : frontier }
 
-    var isFinished: Bool { planningDone && outstanding.isEmpty }
+    var isFinished: Bool { planningDone && head == entries.count }
 
     mutating func planned(_ chunk: Chunk, resumePoint: UInt64, now: UInt64) {
         if firstPlanned == 0 { firstPlanned = now }
-        outstanding.append(Entry(range: chunk.range, totals: ByteTotals(planned: countsPlanned ? chunk.scopeBytes : 0)))
+        entries.append(Entry(range: chunk.range, totals: ByteTotals(planned: countsPlanned ? chunk.scopeBytes : 0)))
         frontier = max(frontier, resumePoint)
     }
 
@@ -66,26 +73,50 @@ struct LaneBook {
     /// when the chunk is not outstanding.
     @discardableResult
     mutating func update<Value>(_ chunk: Chunk, now: UInt64, _ change: (inout Entry) -> Value) -> Value? {
-        guard let index = outstanding.firstIndex(where: { $0.range.start == chunk.range.start }) else { return nil }
-        let before = outstanding[index].read
-        let value = change(&outstanding[index])
-        bytesRead += outstanding[index].read - before
-        if outstanding[index].done {
+        guard let index = index(of: chunk) else { return nil }
+        let before = entries[index].read
+        let value = change(&entries[index])
+        bytesRead += entries[index].read - before
+        if entries[index].done {
             lastFinished = now
             settle()
         }
         return value
     }
 
+    /// Where `chunk`'s entry is. Chunks are planned in ascending order and
+    /// mostly read in that order too, so the entry is found near the front
+    /// by a short walk, or else by binary search.
+    private func index(of chunk: Chunk) -> Int? {
+        let start = chunk.range.start
+        var index = head
+        for _ in 0..<8 where index < entries.count {
+            if entries[index].range.start == start { return index }
+            index += 1
+        }
+        var low = head, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].range.start < start { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.count && entries[low].range.start == start ? low : nil
+    }
+
     /// Moves the finished chunks at the front into the settled totals.
     private mutating func settle() {
-        var count = 0
-        for entry in outstanding {
-            guard entry.done else { break }
+        while head < entries.count && entries[head].done {
+            let entry = entries[head]
             settled = settled + ByteTotals(planned: entry.totals.planned, verified: entry.verified, read: entry.read)
-            count += 1
+            head += 1
         }
-        if count > 0 { outstanding.removeFirst(count) }
+        // Compact now and then instead of shifting on every settled chunk.
+        if head == entries.count {
+            entries.removeAll(keepingCapacity: entries.count < 4096)
+            head = 0
+        } else if head >= 1024 && head * 2 >= entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
     }
 
     /// Seconds from the first chunk planned to the last one finished.

@@ -15,6 +15,9 @@ protocol ScanSink: Sendable {
     func planned(_ chunk: Chunk, resumePoint: UInt64)
     /// The lane is planned to its end.
     func lanePlanned(_ lane: Int)
+    /// Planning of the lane is over (done or not): the space-map records
+    /// read for it and the wall time their calls took.
+    func laneMapped(_ lane: Int, records: UInt64, nanoseconds: UInt64)
     /// The lane cannot be planned from `offset` on (GETFSMAP failed).
     func laneUnplannable(_ lane: Int, from offset: UInt64, error: Errno)
     /// A planned chunk will not be read in this run (the scan stopped);

@@ -2,6 +2,12 @@
 protocol ExtentSource {
     /// Appends the next batch of extents; false once exhausted.
     mutating func nextBatch(into extents: inout [ByteRange]) throws(Errno) -> Bool
+    /// Space-map records read so far (in scope or not).
+    var records: UInt64 { get }
+}
+
+extension ExtentSource {
+    var records: UInt64 { 0 }
 }
 
 /// In-scope extents of a lane from GETFSMAP.
@@ -14,6 +20,8 @@ struct FsmapExtentSource: ExtentSource {
             if scope.includes(record) { extents.append(ByteRange(record.physical, record.end)) }
         }
     }
+
+    var records: UInt64 { stream.recordsRead }
 }
 
 /// The whole lane, free space included (`--scope device`), or a lane that
@@ -55,6 +63,8 @@ final class LanePlanner {
     private var batchIndex = 0
     private var sourceExhausted = false
     private var finished = false
+    /// Wall time spent waiting for the source (GETFSMAP), for `--bench`.
+    private(set) var mapNanoseconds: UInt64 = 0
 
     init(lane: Lane, source: any ExtentSource, ioSize: UInt64, mergeGap: UInt64, alignment: UInt64, resumeFrom: UInt64?) {
         self.lane = lane
@@ -65,6 +75,9 @@ final class LanePlanner {
     }
 
     var resumePoint: UInt64 { builder.resumePoint }
+
+    /// Space-map records read for this lane so far.
+    var records: UInt64 { source.records }
 
     /// The next chunk, or nil when the lane is fully planned.
     func next() throws(Errno) -> Chunk? {
@@ -85,6 +98,8 @@ final class LanePlanner {
             if sourceExhausted { return nil }
             batch.removeAll(keepingCapacity: true)
             batchIndex = 0
+            let started = monotonicNanoseconds()
+            defer { mapNanoseconds += monotonicNanoseconds() - started }
             sourceExhausted = !(try source.nextBatch(into: &batch))
         }
         defer { batchIndex += 1 }

@@ -18,11 +18,19 @@ public struct BenchReport {
         }
         let records = report.scan.devices.reduce(0) { $0 + $1.spaceMapRecords }
         let seconds = report.scan.devices.reduce(0) { $0 + $1.spaceMapSeconds }
-        lines.append("space map: \(records) GETFSMAP records in \(formatSeconds(seconds))\(seconds > 0 ? ", \(Int(Double(records) / seconds)) records/s" : "")")
-        lines.append("group                 read       MiB/s")
-        for lane in report.scan.lanes where lane.bytesRead > 0 {
+        let cpu = report.scan.devices.reduce(0) { $0 + $1.plan.spaceMapCPUSeconds }
+        lines.append("space map: \(records) GETFSMAP records in \(formatSeconds(seconds))\(seconds > 0 ? ", \(Int(Double(records) / seconds)) records/s" : ""), CPU \(formatSeconds(cpu))")
+        for device in report.scan.devices {
+            let plan = device.plan
+            lines.append("plan \(device.device.role): \(plan.order) order, \(plan.planningThreads) planning thread\(plan.planningThreads == 1 ? "" : "s"), peak \(formatBytes(UInt64(plan.peakBytes))) of \(formatBytes(UInt64(plan.budgetBytes))); readers waited \(formatSeconds(plan.readerWaitSeconds)) for the plan, planners \(formatSeconds(plan.plannerWaitSeconds)) for room")
+        }
+        lines.append("group                 read       MiB/s    records    map s   wait s")
+        for lane in report.scan.lanes where lane.bytesRead > 0 || lane.spaceMapRecords > 0 {
             let rate = lane.seconds > 0 ? Double(lane.bytesRead) / lane.seconds / 1048576 : 0
-            lines.append("\(pad("\(lane.device) \(lane.lane)", 16)) \(pad(formatBytes(lane.bytesRead), 10, right: true)) \(pad(fixed(rate), 10, right: true))")
+            lines.append([pad("\(lane.device) \(lane.lane)", 16), pad(formatBytes(lane.bytesRead), 10, right: true),
+                          pad(fixed(rate), 10, right: true), pad("\(lane.spaceMapRecords)", 10, right: true),
+                          pad(hundredths(lane.spaceMapSeconds), 8, right: true),
+                          pad(hundredths(lane.readerWaitSeconds), 8, right: true)].joined(separator: " "))
         }
         return lines
     }
@@ -30,6 +38,11 @@ public struct BenchReport {
     private func fixed(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private func hundredths(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 
     private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

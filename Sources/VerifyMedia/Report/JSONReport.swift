@@ -40,11 +40,22 @@ public struct JSONReport {
             members.append(("space_map", .object([
                 ("records", JSONValue(records)), ("seconds", .double(seconds)),
                 ("records_per_second", .double(seconds > 0 ? Double(records) / seconds : 0)),
+                ("cpu_seconds", .double(scan.devices.reduce(0) { $0 + $1.plan.spaceMapCPUSeconds })),
             ])))
+            members.append(("plan", .array(scan.devices.map { device in
+                .object([("device", .string(device.device.role.rawValue)), ("order", .string(device.plan.order)),
+                         ("planning_threads", JSONValue(device.plan.planningThreads)),
+                         ("budget_bytes", JSONValue(device.plan.budgetBytes)), ("peak_bytes", JSONValue(device.plan.peakBytes)),
+                         ("reader_wait_seconds", .double(device.plan.readerWaitSeconds)),
+                         ("planner_wait_seconds", .double(device.plan.plannerWaitSeconds))])
+            })))
             members.append(("lanes", .array(scan.lanes.map { lane in
                 .object([("device", .string(lane.device.rawValue)), ("lane", .string(lane.lane)),
                          ("bytes_read", JSONValue(lane.bytesRead)), ("seconds", .double(lane.seconds)),
-                         ("bytes_per_second", .double(lane.seconds > 0 ? Double(lane.bytesRead) / lane.seconds : 0))])
+                         ("bytes_per_second", .double(lane.seconds > 0 ? Double(lane.bytesRead) / lane.seconds : 0)),
+                         ("space_map_records", JSONValue(lane.spaceMapRecords)),
+                         ("space_map_seconds", .double(lane.spaceMapSeconds)),
+                         ("reader_wait_seconds", .double(lane.readerWaitSeconds))])
             })))
         }
         var summary: [(String, JSONValue)] = [

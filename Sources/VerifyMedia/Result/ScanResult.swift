@@ -4,6 +4,31 @@ public struct LaneStatistics: Sendable {
     public var lane: String
     public var bytesRead: UInt64
     public var seconds: Double
+    /// GETFSMAP records of the lane and the wall time their calls took.
+    public var spaceMapRecords: UInt64 = 0
+    public var spaceMapSeconds: Double = 0
+    /// Reader time spent waiting for this lane's plan while it was the
+    /// lowest lane not yet read.
+    public var readerWaitSeconds: Double = 0
+}
+
+/// How the plan of one device kept ahead of its reads, for `--bench`.
+public struct PlanStatistics: Sendable {
+    /// Lanes read one after the other (`sweep`, spinning disks) or the
+    /// nearest one with a chunk ready (`nearest`, flash).
+    public var order: String = "sweep"
+    public var planningThreads = 1
+    /// The memory budget of the plan queued ahead of the reads, and the
+    /// most it held.
+    public var budgetBytes = 0
+    public var peakBytes = 0
+    /// Reader time spent waiting for a chunk while the device was still
+    /// being planned (summed over reader threads), and planner time spent
+    /// waiting for room in the budget.
+    public var readerWaitSeconds: Double = 0
+    public var plannerWaitSeconds: Double = 0
+    /// CPU time of the GETFSMAP calls (mostly the kernel's).
+    public var spaceMapCPUSeconds: Double = 0
 }
 
 public struct LatencySummary: Sendable {
@@ -27,6 +52,7 @@ public struct DeviceResult: Sendable {
     public var latency: LatencySummary
     public var spaceMapRecords: UInt64
     public var spaceMapSeconds: Double
+    public var plan = PlanStatistics()
 }
 
 /// Whether the kernel's health monitor hears of the bad sectors found.

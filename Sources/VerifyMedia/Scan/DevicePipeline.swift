@@ -32,15 +32,33 @@ final class DevicePipeline: ScanSink {
     private let pinpointJobs = BlockingQueue<PinpointJob>(capacity: 4096)
     /// Handed to the feeder thread, which alone uses them.
     private let planners: UncheckedSendable<[LanePlanner]>
+    /// Per lane: the group whose space map it shares (`ChunkFeeder`).
+    private let groups: [Int]
+    private let planningThreads: Int
 
-    init(device: BlockDevice, tuning: ReadTuning, ledger: DeviceLedger, planners: [LanePlanner], pacer: Pacer, stop: DeviceStop) {
+    /// Failed reads narrowed at once on flash: each takes a few dozen small
+    /// reads one after the other, and a disk with many bad sectors should
+    /// not keep the scan waiting for them after its last read. One on a
+    /// spinning disk, whose heads would only seek between them.
+    static let pinpointThreads = 4
+    private var pinpointThreads: Int { device.rotational ? 1 : DevicePipeline.pinpointThreads }
+
+    /// `groups`: per lane, the space-map group it belongs to (by default
+    /// each lane its own). A rotational device is read in one sweep and
+    /// planned by one thread; others read the nearest lane with a chunk
+    /// ready, planned by a thread per group (`ChunkFeeder`, `LaneQueues`).
+    init(device: BlockDevice, tuning: ReadTuning, ledger: DeviceLedger, planners: [LanePlanner], groups: [Int]? = nil,
+         pacer: Pacer, stop: DeviceStop) {
         self.device = device
         self.tuning = tuning
         self.ledger = ledger
         self.planners = UncheckedSendable(planners)
+        self.groups = groups ?? Array(0..<ledger.lanes.count)
         self.pacer = pacer
         self.stop = stop
-        queues = LaneQueues(lanes: ledger.lanes.count, capacity: max(32, tuning.queueDepth * 2))
+        planningThreads = device.rotational ? 1 : ChunkFeeder.parallelGroups
+        queues = LaneQueues(lanes: ledger.lanes.count, order: device.rotational ? .sweep : .nearestReady,
+                            budget: tuning.planBudget, reserve: max(8, tuning.queueDepth * 2))
     }
 
     var context: ReadContext {
@@ -50,7 +68,8 @@ final class DevicePipeline: ScanSink {
     /// Starts the planners, the engine and the pinpointer.
     func start(_ readers: DeviceReaders, vanished: @escaping @Sendable () -> StopCause) -> [DedicatedThread] {
         let context = self.context
-        let feeder = ChunkFeeder(planners: planners, queues: queues, sink: self, stop: stop, vanished: vanished)
+        let feeder = ChunkFeeder(planners: planners, groups: groups, threads: planningThreads, queues: queues, sink: self,
+                                 stop: stop, vanished: vanished)
         let planning = DedicatedThread.start(name: "plan-\(device.role)") { feeder.run() }
         let reading = DedicatedThread.start(name: "engine-\(device.role)") { [self] in
             switch readers.engine {
@@ -67,20 +86,22 @@ final class DevicePipeline: ScanSink {
             }
             pinpointJobs.close()
         }
-        let pinpointing = DedicatedThread.start(name: "pinpoint-\(device.role)") { [self] in
-            if tuning.idlePriority { IOPriority.setIdleForCurrentThread() }
-            let pinpointer: Pinpointer
-            do throws(Errno) {
-                pinpointer = Pinpointer(context: context, reader: try readers.pinpointReader(),
-                                        reportingReads: readers.reportingReads, reporter: readers.reporter)
-            } catch {
-                problem("\(device.path): cannot start pinpointing: \(error)")
-                while let job = pinpointJobs.pop() { ledger.pinpointed(job.chunk, leftover: .operational, error: error) }
-                return
+        let pinpointing = (0..<pinpointThreads).map { index in
+            DedicatedThread.start(name: "pinpoint-\(device.role)-\(index)") { [self] in
+                if tuning.idlePriority { IOPriority.setIdleForCurrentThread() }
+                let pinpointer: Pinpointer
+                do throws(Errno) {
+                    pinpointer = Pinpointer(context: context, reader: try readers.pinpointReader(),
+                                            reportingReads: readers.reportingReads, reporter: readers.reporter)
+                } catch {
+                    problem("\(device.path): cannot start pinpointing: \(error)")
+                    while let job = pinpointJobs.pop() { ledger.pinpointed(job.chunk, leftover: .operational, error: error) }
+                    return
+                }
+                while let job = pinpointJobs.pop() { pinpointer.run(job) }
             }
-            while let job = pinpointJobs.pop() { pinpointer.run(job) }
         }
-        return [planning, reading, pinpointing]
+        return [planning, reading] + pinpointing
     }
 
     /// The scan stops: chunks not yet read stay unread (the ledger keeps
@@ -88,6 +109,15 @@ final class DevicePipeline: ScanSink {
     /// planners waiting for room in the queues return.
     func stopReading() {
         for chunk in queues.closeAndDrain() { ledger.dropped(chunk) }
+    }
+
+    /// The device's share of the result, with how its plan kept ahead.
+    func result(seconds: Double) -> (device: DeviceResult, bad: [BadRange], unverified: [UnverifiedRange], flaky: [FlakyRange],
+                                     errors: [String], lanes: [LaneStatistics]) {
+        var part = ledger.result(seconds: seconds, tuning: tuning, queues: queues.currentStatistics)
+        part.device.plan.order = queues.order == .sweep ? "sweep" : "nearest"
+        part.device.plan.planningThreads = min(planningThreads, max(1, ledger.lanes.count))
+        return part
     }
 
     // MARK: ScanSink
@@ -124,6 +154,9 @@ final class DevicePipeline: ScanSink {
 
     func planned(_ chunk: Chunk, resumePoint: UInt64) { ledger.planned(chunk, resumePoint: resumePoint) }
     func lanePlanned(_ lane: Int) { ledger.lanePlanned(lane) }
+    func laneMapped(_ lane: Int, records: UInt64, nanoseconds: UInt64) {
+        ledger.laneMapped(lane, records: records, nanoseconds: nanoseconds)
+    }
     func laneUnplannable(_ lane: Int, from offset: UInt64, error: Errno) { ledger.laneUnplannable(lane, from: offset, error: error) }
     func dropped(_ chunk: Chunk) { ledger.dropped(chunk) }
     func reread(_ chunk: Chunk, bytes: UInt64) { ledger.reread(chunk, bytes: bytes) }

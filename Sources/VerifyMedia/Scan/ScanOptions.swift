@@ -83,4 +83,8 @@ public struct ReadTuning: Sendable, Equatable {
     /// Sleep between reads inside XFS_IOC_VERIFY_MEDIA (background mode).
     public var restMicroseconds: UInt32 = 0
     public var idlePriority = false
+    /// Bytes of memory the plan may hold ahead of the reads (`LaneQueues`):
+    /// gigabytes of reads of large extents, and still hundreds of megabytes
+    /// where every other 4 KiB block is free.
+    public var planBudget = 8 << 20
 }

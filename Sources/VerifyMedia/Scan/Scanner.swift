@@ -104,7 +104,8 @@ public final class Scanner: Sendable {
                 fds.forEach { $0.close() }
                 throw .operational("\(device.path): cannot open \(device.role) device: \(error)")
             }
-            pipelines.append(DevicePipeline(device: device, tuning: tuning, ledger: ledger, planners: planners, pacer: pacer,
+            pipelines.append(DevicePipeline(device: device, tuning: tuning, ledger: ledger, planners: planners,
+                                            groups: plan.lanes.map { $0.spaceMapGroup(filesystem.geometry) }, pacer: pacer,
                                             stop: DeviceStop(scan: stop)))
         }
         guard !pipelines.isEmpty else {
@@ -202,7 +203,7 @@ public final class Scanner: Sendable {
         var bad: [BadRange] = [], unverified: [UnverifiedRange] = [], flaky: [FlakyRange] = []
         var errors: [String] = [], lanes: [LaneStatistics] = []
         for pipeline in pipelines {
-            let part = pipeline.ledger.result(seconds: seconds, tuning: pipeline.tuning)
+            let part = pipeline.result(seconds: seconds)
             devices.append(part.device)
             bad += part.bad
             unverified += part.unverified

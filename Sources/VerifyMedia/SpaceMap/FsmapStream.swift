@@ -16,6 +16,9 @@ final class FsmapStream {
     private var buffer: UnsafeMutableRawPointer?
     private var finished = false
     private let timer: SpaceMapTimer?
+    /// Records returned so far, and the wall time the calls took.
+    private(set) var recordsRead: UInt64 = 0
+    private(set) var nanoseconds: UInt64 = 0
 
     /// Records overlapping [start, end) of `device` (an `fmr_device` value).
     init(mount: MountAccess, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 8192,
@@ -64,14 +67,18 @@ final class FsmapStream {
         head.pointee.fmh_keys = keys
 
         timer?.callStarted()
+        let started = monotonicNanoseconds()
+        let cpuStarted = threadCPUNanoseconds()
+        defer { nanoseconds += monotonicNanoseconds() - started }
         do {
             try mount.withDescriptor { fd throws(Errno) in try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head)) }
         } catch {
-            timer?.callEnded(records: 0)
+            timer?.callEnded(records: 0, cpuNanoseconds: threadCPUNanoseconds() - cpuStarted)
             throw error
         }
         let count = Int(head.pointee.fmh_entries)
-        timer?.callEnded(records: count)
+        recordsRead += UInt64(count)
+        timer?.callEnded(records: count, cpuNanoseconds: threadCPUNanoseconds() - cpuStarted)
         if count == 0 {
             finish()
             return false

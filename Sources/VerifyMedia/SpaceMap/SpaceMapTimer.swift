@@ -3,9 +3,10 @@ import Synchronization
 /// How fast the space map streams: records, and the wall time in which at
 /// least one GETFSMAP call was running, so that lanes streamed side by side
 /// are not counted twice and time spent waiting for the readers is not
-/// counted at all.
+/// counted at all; and the CPU time the calls cost (the kernel's walk of
+/// the btrees and the copy of the records, charged to the scan).
 final class SpaceMapTimer: Sendable {
-    private let state = Mutex((active: 0, since: UInt64(0), busy: UInt64(0), records: UInt64(0)))
+    private let state = Mutex((active: 0, since: UInt64(0), busy: UInt64(0), records: UInt64(0), cpu: UInt64(0)))
 
     func callStarted() {
         let now = monotonicNanoseconds()
@@ -15,16 +16,17 @@ final class SpaceMapTimer: Sendable {
         }
     }
 
-    func callEnded(records: Int) {
+    func callEnded(records: Int, cpuNanoseconds: UInt64) {
         let now = monotonicNanoseconds()
         state.withLock { state in
             state.active -= 1
             state.records += UInt64(records)
+            state.cpu += cpuNanoseconds
             if state.active == 0 { state.busy += now - state.since }
         }
     }
 
-    var totals: (records: UInt64, seconds: Double) {
-        state.withLock { ($0.records, Double($0.busy) / 1e9) }
+    var totals: (records: UInt64, seconds: Double, cpuSeconds: Double) {
+        state.withLock { ($0.records, Double($0.busy) / 1e9, Double($0.cpu) / 1e9) }
     }
 }

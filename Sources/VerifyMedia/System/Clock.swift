@@ -8,6 +8,14 @@ func monotonicNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
+/// CPU time of the calling thread in nanoseconds, user and system (what a
+/// system call such as GETFSMAP costs the process, not the wall time it took).
+func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
 /// Seconds since the epoch, with the fraction: when things happened.
 public func wallClockSeconds() -> Double {
     var ts = timespec()
