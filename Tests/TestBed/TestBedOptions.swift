@@ -22,6 +22,9 @@ public struct TestBedOptions: Sendable {
     /// `ScsiDebugDisk`): no image, fault disk or loop device for data, and
     /// `size` does not apply. The caller owns the device.
     public var dataDevice: String? = nil
+    /// What the loop devices tell as `queue/rotational`; nil leaves the
+    /// kernel's choice (a fault disk: not rotational).
+    public var rotational: Bool? = nil
 
     public init(size: UInt64 = 512 << 20, agCount: Int = 4, logicalSectorSize: Int = 512,
                 mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"], externalLogSize: UInt64? = nil,
@@ -45,6 +48,7 @@ public struct TestBedOptions: Sendable {
         if let externalLogSize { args += ["--logdev", String(externalLogSize)] }
         if let realtimeSize { args += ["--rtdev", String(realtimeSize)] }
         if !faultDisk { args.append("--no-faults") }
+        if let rotational { args += ["--rotational", rotational ? "1" : "0"] }
         if let dataDevice { args += ["--device", dataDevice] }
         return args
     }

@@ -75,6 +75,25 @@ public struct TestDisk: Sendable {
     /// Zeroes the fault counters, the totals and the readmap.
     public func resetCounters() throws { try writeToFile(control(), "reset\n") }
 
+    /// The seek model of a spinning disk (faultdisk.c): a read more than
+    /// `near` bytes away from where the last one ended waits
+    /// `baseMicroseconds` plus `microsecondsPerGiB` per GiB of the distance.
+    public func setSeekModel(baseMicroseconds: UInt32, microsecondsPerGiB: UInt32, near: UInt64 = 64 << 20) throws {
+        try writeToFile(control(), "seek \(baseMicroseconds) \(microsecondsPerGiB) \(near)\n")
+    }
+
+    /// Turns the seek model off.
+    public func disableSeekModel() throws { try writeToFile(control(), "seek off\n") }
+
+    /// Seeks the model charged since the last reset, and the microseconds
+    /// they waited in all; nil while the model is off.
+    public func seeks() throws -> (count: UInt64, waitedMicroseconds: UInt64)? {
+        for fields in try controlLines() where fields.count == 5 && fields[0] == "seek" {
+            return (UInt64(fields[3]) ?? 0, UInt64(fields[4]) ?? 0)
+        }
+        return nil
+    }
+
     /// The fault table, in arming order.
     public func faults() throws -> [FaultRecord] {
         try controlLines().compactMap { fields in

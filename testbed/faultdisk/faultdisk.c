@@ -21,9 +21,18 @@
 //                            later ones succeed
 //   clear                    remove every fault
 //   reset                    zero all read counters and the readmap
+//   seek BASE_US US_PER_GIB [NEAR]
+//                            the seek model of a spinning disk: one head, at
+//                            the end of the last read; a read starting more
+//                            than NEAR bytes (default 64 MiB, what a drive's
+//                            command queue reorders) away from it waits
+//                            BASE_US + US_PER_GIB per GiB of the distance,
+//                            holding up every read behind it
+//   seek off                 no seek model (the default)
 // Reading control gives one line per fault:
 //   ID KIND START LEN READS FAILURES
-// followed by `total READS BYTES`.
+// then, with the seek model on, `seek BASE_US US_PER_GIB SEEKS WAITED_US`,
+// and last `total READS BYTES`.
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
 
@@ -60,7 +69,12 @@ static struct {
 	unsigned nfaults, next_id;
 	uint16_t *readmap;	/* per 512-byte sector */
 	uint64_t total_reads, total_bytes;
-} disk = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+	/* The seek model: reads go one at a time past `head_lock` while it is on. */
+	pthread_mutex_t head_lock;
+	unsigned seek_base_us, seek_us_per_gib;
+	uint64_t seek_near, head, seeks, seek_waited_us;
+} disk = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1, .head_lock = PTHREAD_MUTEX_INITIALIZER,
+	   .seek_near = 64ULL << 20 };
 
 static const char DISK[] = "/disk", CONTROL[] = "/control", READMAP[] = "/readmap";
 
@@ -123,6 +137,46 @@ static int judge_read(uint64_t off, uint64_t len, unsigned *delay_ms)
 	return result;
 }
 
+/* Moves the head to a read at OFF of LEN bytes, waiting for the seek. */
+static void seek_to(uint64_t off, uint64_t len)
+{
+	if (!__atomic_load_n(&disk.seek_base_us, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&disk.seek_us_per_gib, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&disk.head_lock);
+	uint64_t distance = off > disk.head ? off - disk.head : disk.head - off;
+	if (distance > disk.seek_near) {
+		uint64_t us = disk.seek_base_us + (uint64_t)((double)distance / (double)(1ULL << 30) * disk.seek_us_per_gib);
+		struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000L };
+		/* Holding the lock: the one head serves nothing else meanwhile. */
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		disk.seeks++;
+		disk.seek_waited_us += us;
+	}
+	disk.head = off + len;
+	pthread_mutex_unlock(&disk.head_lock);
+}
+
+static int set_seek_model(const char *line)
+{
+	unsigned base, per_gib;
+	uint64_t near = 64ULL << 20;
+	if (strcmp(line, "seek off") == 0) {
+		base = per_gib = 0;
+	} else {
+		int n = sscanf(line, "seek %u %u %" SCNu64, &base, &per_gib, &near);
+		if (n < 2)
+			return -EINVAL;
+	}
+	pthread_mutex_lock(&disk.head_lock);
+	disk.seek_near = near;
+	__atomic_store_n(&disk.seek_base_us, base, __ATOMIC_RELAXED);
+	__atomic_store_n(&disk.seek_us_per_gib, per_gib, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&disk.head_lock);
+	return 0;
+}
+
 static int add_fault(const char *kind, uint64_t start, uint64_t len)
 {
 	struct fault f = { .start = start, .len = len, .error = EIO };
@@ -173,8 +227,13 @@ static int run_command(char *line)
 		memset(disk.readmap, 0, disk.size / 512 * sizeof(uint16_t));
 		disk.total_reads = disk.total_bytes = 0;
 		pthread_mutex_unlock(&disk.lock);
+		pthread_mutex_lock(&disk.head_lock);
+		disk.seeks = disk.seek_waited_us = 0;
+		pthread_mutex_unlock(&disk.head_lock);
 		return 0;
 	}
+	if (strncmp(line, "seek ", 5) == 0)
+		return set_seek_model(line);
 	if (sscanf(line, "%31s %" SCNu64 " %" SCNu64, kind, &start, &len) == 3)
 		return add_fault(kind, start, len);
 	return -EINVAL;
@@ -182,10 +241,14 @@ static int run_command(char *line)
 
 static char *control_text(size_t *lenp)
 {
-	size_t cap = 256 + (size_t)disk.nfaults * 128, used = 0;
+	size_t cap = 384 + (size_t)disk.nfaults * 128, used = 0;
 	char *text = malloc(cap);
 	if (!text)
 		return NULL;
+	pthread_mutex_lock(&disk.head_lock);
+	unsigned base = disk.seek_base_us, per_gib = disk.seek_us_per_gib;
+	uint64_t seeks = disk.seeks, waited = disk.seek_waited_us;
+	pthread_mutex_unlock(&disk.head_lock);
 	pthread_mutex_lock(&disk.lock);
 	for (unsigned i = 0; i < disk.nfaults; i++) {
 		const struct fault *f = &disk.faults[i];
@@ -193,6 +256,9 @@ static char *control_text(size_t *lenp)
 			"%u %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 			f->id, f->name, f->start, f->len, f->reads, f->failures);
 	}
+	if (base || per_gib)
+		used += (size_t)snprintf(text + used, cap - used, "seek %u %u %" PRIu64 " %" PRIu64 "\n",
+					 base, per_gib, seeks, waited);
 	used += (size_t)snprintf(text + used, cap - used, "total %" PRIu64 " %" PRIu64 "\n",
 				 disk.total_reads, disk.total_bytes);
 	pthread_mutex_unlock(&disk.lock);
@@ -258,6 +324,7 @@ static int fd_read(const char *path, char *buf, size_t size, off_t off, struct f
 			size = (size_t)(disk.size - (uint64_t)off);
 		if (size == 0)
 			return 0;
+		seek_to((uint64_t)off, size);
 		unsigned delay_ms;
 		int verdict = judge_read((uint64_t)off, size, &delay_ms);
 		if (delay_ms) {
