@@ -1,25 +1,33 @@
 import Synchronization
 
 /// How fast one device is read, for every reader of it, pinpointing
-/// included: the rate cap shared by all devices, and in background mode
-/// holding back while other I/O waits on the device. Readers ask before
-/// each read and say when it is over, so the pacer knows how many of the
-/// device's requests in flight are the scan's own.
+/// included: the rate cap shared by all devices, in background mode
+/// holding back while other I/O waits on the device, and few reads in
+/// flight while the space map is behind (`SpaceMapYield`). Readers ask
+/// before each read and say when it is over, so the pacer knows how many
+/// of the device's requests in flight are the scan's own.
 final class Pacer: Sendable {
     private let limiter: RateLimiter?
     private let foregroundYield: ForegroundYield?
+    let spaceMapYield: SpaceMapYield?
     /// Reads of this scan in flight on the device right now.
     private let inflight = Atomic<Int>(0)
 
-    init(limiter: RateLimiter?, foregroundYield: ForegroundYield?) {
+    init(limiter: RateLimiter?, foregroundYield: ForegroundYield?, spaceMapYield: SpaceMapYield? = nil) {
         self.limiter = limiter
         self.foregroundYield = foregroundYield
+        self.spaceMapYield = spaceMapYield
     }
 
     /// Nanoseconds to wait before reading `bytes`; 0 to go ahead, in which
     /// case the bytes are paid for and the read counts as in flight until
     /// `finished()`.
     func delay(bytes: Int) -> UInt64 {
+        if let limit = spaceMapYield?.limit(), inflight.load(ordering: .relaxed) >= limit {
+            // A read in flight ends within a millisecond or two and wakes a
+            // queued engine before this: no need to look more often.
+            return 1_000_000
+        }
         if let foregroundYield {
             let wait = foregroundYield.delay(ourInflight: inflight.load(ordering: .relaxed))
             if wait > 0 { return wait }

@@ -22,7 +22,7 @@ public struct BenchReport {
         lines.append("space map: \(records) GETFSMAP records in \(formatSeconds(seconds))\(seconds > 0 ? ", \(Int(Double(records) / seconds)) records/s" : ""), CPU \(formatSeconds(cpu))")
         for device in report.scan.devices {
             let plan = device.plan
-            lines.append("plan \(device.device.role): \(plan.order) order, \(plan.planningThreads) planning thread\(plan.planningThreads == 1 ? "" : "s"), peak \(formatBytes(UInt64(plan.peakBytes))) of \(formatBytes(UInt64(plan.budgetBytes))); readers waited \(formatSeconds(plan.readerWaitSeconds)) for the plan, planners \(formatSeconds(plan.plannerWaitSeconds)) for room")
+            lines.append("plan \(device.device.role): \(plan.order) order, \(plan.planningThreads) planning thread\(plan.planningThreads == 1 ? "" : "s"), peak \(formatBytes(UInt64(plan.peakBytes))) of \(formatBytes(UInt64(plan.budgetBytes))); readers waited \(formatSeconds(plan.readerWaitSeconds)) for the plan and made way for the space map \(formatSeconds(plan.spaceMapYieldSeconds)), planners waited \(formatSeconds(plan.plannerWaitSeconds)) for room")
         }
         lines.append("group                 read       MiB/s    records    map s   wait s")
         for lane in report.scan.lanes where lane.bytesRead > 0 || lane.spaceMapRecords > 0 {

@@ -47,7 +47,8 @@ public struct JSONReport {
                          ("planning_threads", JSONValue(device.plan.planningThreads)),
                          ("budget_bytes", JSONValue(device.plan.budgetBytes)), ("peak_bytes", JSONValue(device.plan.peakBytes)),
                          ("reader_wait_seconds", .double(device.plan.readerWaitSeconds)),
-                         ("planner_wait_seconds", .double(device.plan.plannerWaitSeconds))])
+                         ("planner_wait_seconds", .double(device.plan.plannerWaitSeconds)),
+                         ("space_map_yield_seconds", .double(device.plan.spaceMapYieldSeconds))])
             })))
             members.append(("lanes", .array(scan.lanes.map { lane in
                 .object([("device", .string(lane.device.rawValue)), ("lane", .string(lane.lane)),

@@ -29,6 +29,8 @@ public struct PlanStatistics: Sendable {
     public var plannerWaitSeconds: Double = 0
     /// CPU time of the GETFSMAP calls (mostly the kernel's).
     public var spaceMapCPUSeconds: Double = 0
+    /// Time reading kept few reads in flight to let the space map catch up.
+    public var spaceMapYieldSeconds: Double = 0
 }
 
 public struct LatencySummary: Sendable {

@@ -117,6 +117,7 @@ final class DevicePipeline: ScanSink {
         var part = ledger.result(seconds: seconds, tuning: tuning, queues: queues.currentStatistics)
         part.device.plan.order = queues.order == .sweep ? "sweep" : "nearest"
         part.device.plan.planningThreads = min(planningThreads, max(1, ledger.lanes.count))
+        part.device.plan.spaceMapYieldSeconds = pacer.spaceMapYield?.seconds ?? 0
         return part
     }
 

@@ -97,7 +97,8 @@ public final class Scanner: Sendable {
                 LanePlanner(lane: $0, mount: mount, scope: options.scope, device: device, tuning: tuning,
                             resumeFrom: plan.resumption.resumeFrom[$0.index], timer: ledger.spaceMap)
             }
-            let pacer = Pacer(limiter: limiter, foregroundYield: options.background ? ForegroundYield(device: device) : nil)
+            let pacer = Pacer(limiter: limiter, foregroundYield: options.background ? ForegroundYield(device: device) : nil,
+                              spaceMapYield: SpaceMapYield(progress: ledger.progress, timer: ledger.spaceMap, tuning: tuning))
             do {
                 fds.append(try FileDescriptor.open(device.path, O_RDONLY | CXFS_O_DIRECT))
             } catch {

@@ -7,9 +7,14 @@ import Synchronization
 /// the btrees and the copy of the records, charged to the scan).
 final class SpaceMapTimer: Sendable {
     private let state = Mutex((active: 0, since: UInt64(0), busy: UInt64(0), records: UInt64(0), cpu: UInt64(0)))
+    /// GETFSMAP calls under way, read without the lock (`SpaceMapYield`).
+    private let calls = Atomic<Int>(0)
+
+    var isMapping: Bool { calls.load(ordering: .relaxed) > 0 }
 
     func callStarted() {
         let now = monotonicNanoseconds()
+        calls.add(1, ordering: .relaxed)
         state.withLock { state in
             if state.active == 0 { state.since = now }
             state.active += 1
@@ -18,6 +23,7 @@ final class SpaceMapTimer: Sendable {
 
     func callEnded(records: Int, cpuNanoseconds: UInt64) {
         let now = monotonicNanoseconds()
+        calls.subtract(1, ordering: .relaxed)
         state.withLock { state in
             state.active -= 1
             state.records += UInt64(records)
