@@ -3,7 +3,8 @@
 value out of a JSON file, and summarize a results directory.
 
     lib.py tool  --bench B --role R --raw FILE --time FILE --t0 S --t1 S --rc N [--pair N --slot N KEY=VALUE...]
-    lib.py fio   (same options; RAW is fio's --output-format=json output)
+    lib.py toolset (same options; RAW and TIME comma-separated: tools run at once, added up)
+    lib.py fio   (same options; RAW is fio's --output-format=json output; jobs added up)
     lib.py bg    (same options; RAW is the tool's --report file of a background scan)
     lib.py line KEY=VALUE...      a free-form line (setup facts, references)
     lib.py brief < LINE           one human-readable line for the console
@@ -22,11 +23,15 @@ import sys
 GIB = 1 << 30
 MIB = 1 << 20
 
-# Targets from the brief; summary marks them ok / MISS.
-TARGET_SMALL_RATIO = 0.85
+# Targets of issue 13; summary marks them ok / MISS.
+TARGET_SMALL_RATIO = 0.95
+TARGET_EXTENTS_1M_RATIO = 0.95
+TARGET_EXTENTS_4M_RATIO = 0.90
 TARGET_EXTENTS_RSS_MIB = 64
+TARGET_CPU_S_PER_GIB = 0.05
 TARGET_RECORDS_PER_S = 1_000_000
 TARGET_PINPOINT_OVERHEAD_PCT = 2.0
+TARGET_PINPOINT_BYTES_PCT = 5.0
 TARGET_BG_LOSS_PCT = 10.0
 
 
@@ -125,22 +130,61 @@ def tool_line(opts):
         line["space_map_records"] = dig(doc, "space_map.records")
         line["space_map_seconds"] = dig(doc, "space_map.seconds")
         line["records_per_second"] = dig(doc, "space_map.records_per_second")
-    if line["seconds"]:
+        line["space_map_cpu_seconds"] = dig(doc, "space_map.cpu_seconds")
+    plans = doc.get("plan") or []
+    if plans:
+        line["plan_order"] = [p.get("order") for p in plans]
+        line["plan_peak_bytes"] = max(p.get("peak_bytes", 0) for p in plans)
+        line["reader_wait_seconds"] = sum(p.get("reader_wait_seconds", 0) for p in plans)
+        line["planner_wait_seconds"] = sum(p.get("planner_wait_seconds", 0) for p in plans)
+    line["device_bytes"] = [d.get("bytes_read") for d in devs]
+    return finish_tool_line(line)
+
+
+def finish_tool_line(line):
+    if line.get("seconds"):
         line["bps"] = line["bytes"] / line["seconds"]
-    if line["wall"] > 0 and line["bytes"]:
+    if line["wall"] > 0 and line.get("bytes"):
         line["wall_bps"] = line["bytes"] / line["wall"]
-    if "user" in line and line["bytes"]:
+    if "user" in line and line.get("bytes"):
         line["cpu_s_per_gib"] = (line["user"] + line["sys"]) / (line["bytes"] / GIB)
+    if "user" in line and line.get("bytes_verified"):
+        line["cpu_s_per_gib_verified"] = (line["user"] + line["sys"]) / (line["bytes_verified"] / GIB)
     return line
+
+
+def toolset_line(opts):
+    """Tools run at the same time: bytes added up, the slowest one's seconds."""
+    raws, times = opts["raw"].split(","), opts.get("time", "").split(",")
+    parts = [tool_line(dict(opts, raw=r, time=t)) for r, t in zip(raws, times)]
+    line = common(dict(opts, raw=raws[0]))
+    line["raw"] = ",".join(os.path.basename(r) for r in raws)
+    line["parts"] = len(parts)
+    errors = [p["error"] for p in parts if "error" in p]
+    if errors:
+        line["error"] = "; ".join(errors)
+    for key in ("bytes", "bytes_verified", "bad_sectors", "space_map_records"):
+        line[key] = sum(p.get(key) or 0 for p in parts)
+    line["seconds"] = max((p.get("seconds") or 0 for p in parts), default=0)
+    line["part_seconds"] = [p.get("seconds") for p in parts]
+    line["device_bytes"] = [p.get("bytes") for p in parts]
+    line["reader_wait_seconds"] = sum(p.get("reader_wait_seconds") or 0 for p in parts)
+    if all("user" in p for p in parts):
+        line["user"] = sum(p["user"] for p in parts)
+        line["sys"] = sum(p["sys"] for p in parts)
+        line["maxrss_kib"] = max(p.get("maxrss_kib", 0) for p in parts)
+    line["engine"] = parts[0].get("engine") if parts else None
+    return finish_tool_line(line)
 
 
 def fio_line(opts):
     line = common(opts)
     doc = load_json(opts["raw"])
-    job = dig(doc, "jobs.0") if doc else None
-    if not job:
+    jobs = (doc or {}).get("jobs") or []
+    if not jobs:
         line["error"] = "no fio JSON"
         return line
+    job = jobs[0]
     r = job.get("read", {})
     pct = dig(r, "clat_ns.percentile", {}) or {}
     line.update({
@@ -152,6 +196,15 @@ def fio_line(opts):
         "clat_p999_us": pct.get("99.900000", 0) / 1000.0,
         "usr_cpu_pct": job.get("usr_cpu"), "sys_cpu_pct": job.get("sys_cpu"),
     })
+    if len(jobs) > 1:
+        # One job per device, side by side: all their bytes over the slowest one's time.
+        reads = [j.get("read", {}) for j in jobs]
+        line["jobs"] = len(jobs)
+        line["device_bytes"] = [r.get("io_bytes", 0) for r in reads]
+        line["bytes"] = sum(line["device_bytes"])
+        line["seconds"] = max(r.get("runtime", 0) for r in reads) / 1000.0
+        line["bps"] = line["bytes"] / line["seconds"] if line["seconds"] else 0
+        line["fio_error"] = max(j.get("error", 0) for j in jobs)
     return line
 
 
@@ -221,29 +274,34 @@ def pair_ratios(lines, tool_role="tool", ref_role="fio"):
     return ratio, wall
 
 
-def throughput_section(name, lines, summary, extra_ref=None):
-    tools = [l for l in lines if l["role"] == "tool" and "error" not in l]
+def throughput_section(name, lines, summary, extra_ref=None, tool_role="tool"):
+    tools = [l for l in lines if l["role"] == tool_role and "error" not in l]
     fios = [l for l in lines if l["role"] == "fio" and "error" not in l]
-    ratio, wall = pair_ratios(lines)
+    ratio, wall = pair_ratios(lines, tool_role)
     s = {"pairs": len(ratio), "tool_bps_median": med(l.get("bps") for l in tools),
          "tool_wall_bps_median": med(l.get("wall_bps") for l in tools),
          "fio_bps_median": med(l.get("bps") for l in fios),
          "ratio": [min(ratio), med(ratio), max(ratio)] if ratio else None,
          "wall_ratio": [min(wall), med(wall), max(wall)] if wall else None,
          "cpu_s_per_gib_median": med(l.get("cpu_s_per_gib") for l in tools),
+         "cpu_s_per_gib_verified_median": med(l.get("cpu_s_per_gib_verified") for l in tools),
+         "reader_wait_seconds_median": med(l.get("reader_wait_seconds") for l in tools),
          "peak_rss_kib": max((l.get("maxrss_kib", 0) for l in tools), default=None),
          "bytes_read": med(l.get("bytes") for l in tools),
-         "tool_failures": sum(1 for l in lines if l["role"] == "tool" and (l.get("rc") or "error" in l))}
+         "bytes_verified": med(l.get("bytes_verified") for l in tools),
+         "tool_failures": sum(1 for l in lines if l["role"] == tool_role and (l.get("rc") or "error" in l))}
     rows = [[name, s["pairs"], gibs(s["bytes_read"]), gibs(s["tool_bps_median"]), gibs(s["tool_wall_bps_median"]),
              gibs(s["fio_bps_median"]), mmm(ratio), mmm(wall), num(s["cpu_s_per_gib_median"]),
+             num(s["cpu_s_per_gib_verified_median"]), num(s["reader_wait_seconds_median"], "{:.2f}"),
              num((s["peak_rss_kib"] or 0) / 1024, "{:.1f}")]]
     if extra_ref:
         refs = [l for l in lines if l["role"] == extra_ref and "error" not in l]
-        r2, w2 = pair_ratios(lines, ref_role=extra_ref)
+        r2, w2 = pair_ratios(lines, tool_role, ref_role=extra_ref)
         s[extra_ref] = {"bps_median": med(l.get("bps") for l in refs),
                         "ratio": [min(r2), med(r2), max(r2)] if r2 else None,
                         "wall_ratio": [min(w2), med(w2), max(w2)] if w2 else None}
-        rows.append([f"  vs {extra_ref}", len(r2), "", "", "", gibs(s[extra_ref]["bps_median"]), mmm(r2), mmm(w2), "", ""])
+        rows.append([f"  vs {extra_ref}", len(r2), "", "", "", gibs(s[extra_ref]["bps_median"]), mmm(r2), mmm(w2),
+                     "", "", "", ""])
     tool_lat = [l["latency_us"][0] for l in tools if l.get("latency_us") and l["latency_us"][0]]
     s["tool_p99_us_median"] = med(x.get("p99") for x in tool_lat)
     s["queue_depth"] = tools[-1].get("queue_depth") if tools else None
@@ -253,7 +311,119 @@ def throughput_section(name, lines, summary, extra_ref=None):
 
 
 THROUGHPUT_HEADERS = ["benchmark", "pairs", "GiB read", "tool GiB/s", "tool wall GiB/s", "fio GiB/s",
-                      "ratio min/med/max", "wall ratio min/med/max", "CPU s/GiB", "RSS MiB"]
+                      "ratio min/med/max", "wall ratio min/med/max", "CPU s/GiB read", "CPU s/GiB verified",
+                      "reader wait s", "RSS MiB"]
+
+
+def load_lines(lines):
+    return [l for l in lines if l.get("role") == "load"]
+
+
+def extents_section(name, lines, summary):
+    ext = [l for l in lines if l["role"] == "tool" and "error" not in l]
+    s = summary.get(name, {})
+    s["records"] = med(l.get("space_map_records") for l in ext)
+    rps = [l.get("records_per_second") or 0 for l in ext]
+    s["records_per_second"] = [min(rps), med(rps), max(rps)] if ext else None
+    s["space_map_seconds_median"] = med(l.get("space_map_seconds") for l in ext)
+    s["space_map_cpu_seconds_median"] = med(l.get("space_map_cpu_seconds") for l in ext)
+    s["plan_peak_bytes_max"] = max((l.get("plan_peak_bytes") or 0 for l in ext), default=None)
+    ref = [l for l in lines if l["role"] == "fsmap-xfs_io" and l.get("seconds")]
+    for cache in ("cold", "warm"):
+        s[f"xfs_io_fsmap_records_per_second_{cache}"] = med(l["records"] / l["seconds"] for l in ref
+                                                           if l.get("variant") == cache)
+        s[f"xfs_io_fsmap_sys_seconds_{cache}"] = med(l.get("sys") for l in ref if l.get("variant") == cache)
+    warm = [l for l in lines if l["role"] == "tool-warm" and "error" not in l]
+    s["records_per_second_warm"] = med(l.get("records_per_second") for l in warm)
+    s["space_map_seconds_warm"] = med(l.get("space_map_seconds") for l in warm)
+    setup = [l for l in lines if l["role"] == "setup"]
+    if setup:
+        s["holes"] = sum(l.get("holes") or 0 for l in setup)
+        s["punch_seconds"] = setup[-1].get("punch_seconds")
+    rss = (s.get("peak_rss_kib") or 0) / 1024
+    median_rps = s["records_per_second"][1] if s.get("records_per_second") else 0
+    wait = s.get("reader_wait_seconds_median")
+    gib_read = (s.get("bytes_read") or 0) / GIB
+    rows = [
+        ["holes punched (this bench's files)", s.get("holes", "-"), ""],
+        ["space_map.records (median)", num(s["records"], "{:.0f}"), ""],
+        ["space_map.seconds (median)", num(s["space_map_seconds_median"]), ""],
+        ["records/s during the scan min/med/max", mmm(s["records_per_second"] or [], "{:,.0f}"),
+         f">= {TARGET_RECORDS_PER_S:,}: {ok(median_rps >= TARGET_RECORDS_PER_S)}"],
+        ["readers waiting for the plan, s (median)", num(wait, "{:.2f}"), "0: the space map is not the limit"],
+        ["GETFSMAP CPU s (median), per GiB read", f"{num(s['space_map_cpu_seconds_median'])}, "
+         f"{num((s['space_map_cpu_seconds_median'] or 0) / gib_read if gib_read else None)}", "kernel time, inside the CPU figure"],
+        ["xfs_io -c 'fsmap -d' lines/s, cold / warm caches",
+         f"{num(s['xfs_io_fsmap_records_per_second_cold'], '{:,.0f}')} / {num(s['xfs_io_fsmap_records_per_second_warm'], '{:,.0f}')}",
+         f"its sys s, cold: {num(s['xfs_io_fsmap_sys_seconds_cold'], '{:.2f}')}"],
+        ["plan peak MiB (max)", num((s["plan_peak_bytes_max"] or 0) / MIB, "{:.1f}"), "budget 8 MiB"],
+        ["peak RSS MiB (max)", f"{rss:.1f}", f"<= {TARGET_EXTENTS_RSS_MIB}: {ok(0 < rss <= TARGET_EXTENTS_RSS_MIB)}"],
+        ["bytes_verified / bytes_read", f"{gibs(med(l.get('bytes_verified') for l in ext))} / {gibs(s.get('bytes_read'))} GiB", ""],
+    ]
+    if s.get("records_per_second_warm"):
+        rows.insert(4, ["records/s, tool with warm caches", num(s["records_per_second_warm"], "{:,.0f}"),
+                        f"space map {num(s['space_map_seconds_warm'])} s"])
+    return [table([name, "value", "target"], rows), ""]
+
+
+def rotational_section(lines, summary):
+    io = [l for l in lines if l["role"] == "disk-io" and l.get("pair")]
+    tools, nearest = by_pair(lines, "tool"), by_pair(lines, "tool-nearest")
+    speedup = [nearest[p]["seconds"] / tools[p]["seconds"] for p in sorted(set(tools) & set(nearest))
+               if tools[p].get("seconds") and nearest[p].get("seconds")]
+    s = summary.setdefault("rotational", {})
+    s["nearest_over_sweep_seconds"] = [min(speedup), med(speedup), max(speedup)] if speedup else None
+    rows = []
+    for variant in ("sweep", "nearest", "fio"):
+        sub = [l for l in io if l.get("variant") == variant]
+        s[f"seeks_{variant}_median"] = med(l.get("seeks") for l in sub)
+        s[f"seek_seconds_{variant}_median"] = med((l.get("seek_us") or 0) / 1e6 for l in sub)
+        rows.append([variant, num(s[f"seeks_{variant}_median"], "{:.0f}"), num(s[f"seek_seconds_{variant}_median"], "{:.2f}")])
+    out = [table(["rotational: order", "seeks (median)", "seconds waited for seeks (median)"], rows)]
+    out.append(f"rotational: flash order / sweep, scan seconds per pair min/med/max: {mmm(speedup, '{:.2f}')}")
+    out.append("")
+    return out
+
+
+def targets_section(summary):
+    """The issue's targets, each ok / MISS, from the figures above."""
+    rows = []
+
+    def ratio(name):
+        r = (summary.get(name) or {}).get("ratio")
+        return r[1] if r else None
+
+    for name, target in (("throughput-small", TARGET_SMALL_RATIO), ("extents-1m", TARGET_EXTENTS_1M_RATIO),
+                         ("extents-4m", TARGET_EXTENTS_4M_RATIO)):
+        r = ratio(name)
+        if r is not None:
+            rows.append([f"{name} ratio (median)", f"{r:.3f}", f">= {target}: {ok(r >= target)}"])
+    e4 = summary.get("extents-4m") or {}
+    if e4.get("peak_rss_kib"):
+        rss = e4["peak_rss_kib"] / 1024
+        rows.append(["extents-4m peak RSS MiB", f"{rss:.1f}", f"<= {TARGET_EXTENTS_RSS_MIB}: {ok(rss <= TARGET_EXTENTS_RSS_MIB)}"])
+    for name in ("throughput-big", "throughput-small", "extents-1m", "extents-4m", "many-disks", "many-devices"):
+        s = summary.get(name) or {}
+        for key, label in (("cpu_s_per_gib_median", "read"), ("cpu_s_per_gib_verified_median", "verified")):
+            if s.get(key) is not None:
+                rows.append([f"{name} CPU s per GiB {label}", f"{s[key]:.3f}",
+                             f"<= {TARGET_CPU_S_PER_GIB}: {ok(s[key] <= TARGET_CPU_S_PER_GIB)}"])
+    for name in ("extents-1m", "extents-4m"):
+        s = summary.get(name) or {}
+        if s.get("records_per_second"):
+            rps, wait = s["records_per_second"][1], s.get("reader_wait_seconds_median")
+            rows.append([f"{name} records/s during the scan (median)", f"{rps:,.0f}",
+                         f">= {TARGET_RECORDS_PER_S:,}: {ok(rps >= TARGET_RECORDS_PER_S)}"
+                         f"; readers waited {num(wait, '{:.2f}')} s for the plan"])
+    for io, s in sorted((summary.get("pinpoint-overhead") or {}).items()):
+        if not isinstance(s, dict) or "disk_bytes_overhead_pct" not in s:
+            continue
+        b, t = s.get("disk_bytes_overhead_pct"), (s.get("overhead_pct") or [None, None])[1]
+        rows.append([f"pinpoint ({io}) extra bytes %", num(b, "{:+.2f}"),
+                     f"<= {TARGET_PINPOINT_BYTES_PCT}: {ok(b is not None and b <= TARGET_PINPOINT_BYTES_PCT)}"])
+        rows.append([f"pinpoint ({io}) extra time % (median of pairs)", num(t, "{:+.2f}"),
+                     f"<= {TARGET_PINPOINT_OVERHEAD_PCT}: {ok(t is not None and t <= TARGET_PINPOINT_OVERHEAD_PCT)}"])
+    return [table(["target", "value", "verdict"], rows), ""] if rows else []
 
 
 def summarize(resdir):
@@ -279,12 +449,18 @@ def summarize(resdir):
                    f"kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} CPUs")
         out.append("ratio = tool bytes_read/seconds (seconds measured by the tool) / fio read.bw_bytes, same bytes, same run;"
                    " wall ratio uses the tool process's wall time instead.")
+        out.append(f"load average (1/5/15 min) before: {' '.join(meta.get('load_before') or ['?'])}; "
+                   f"after: {' '.join(meta.get('load_after') or ['?'])}; {meta.get('seconds', '?')} s in all")
         out.append("")
 
     rows = []
-    for name, ref in (("throughput-big", None), ("throughput-small", "fio-randread"), ("extents-1m", None)):
+    for name, ref in (("throughput-big", None), ("throughput-small", "fio-randread"), ("extents-1m", None),
+                      ("extents-4m", None), ("many-disks", None), ("many-devices", None)):
         if name in benches:
             rows += throughput_section(name, benches[name], summary, ref)
+    if "rotational" in benches:
+        rows += throughput_section("rotational sweep", benches["rotational"], summary)
+        rows += throughput_section("rotational nearest", benches["rotational"], summary, tool_role="tool-nearest")
     if "engines" in benches:
         eng = benches["engines"]
         for e in sorted({l.get("variant") for l in eng if l["role"] == "tool"}, key=str):
@@ -297,51 +473,25 @@ def summarize(resdir):
         if l["role"] == "skipped":
             out.append(f"engine {l.get('variant')}: skipped ({l.get('note', '')})")
             summary.setdefault("skipped", []).append(l)
-    if "throughput-small" in summary and summary["throughput-small"].get("ratio"):
-        r = summary["throughput-small"]["ratio"][1]
-        out.append(f"throughput-small: median ratio {r:.3f} (target >= {TARGET_SMALL_RATIO}: {ok(r >= TARGET_SMALL_RATIO)})")
-    if "extents-1m" in benches:
-        ext = [l for l in benches["extents-1m"] if l["role"] == "tool" and "error" not in l]
-        s = summary.get("extents-1m", {})
-        s["records"] = med(l.get("space_map_records") for l in ext)
-        s["records_per_second"] = [min(l.get("records_per_second") or 0 for l in ext),
-                                   med(l.get("records_per_second") for l in ext),
-                                   max(l.get("records_per_second") or 0 for l in ext)] if ext else None
-        s["space_map_seconds_median"] = med(l.get("space_map_seconds") for l in ext)
-        ref = [l for l in benches["extents-1m"] if l["role"] == "fsmap-xfs_io" and l.get("seconds")]
-        for cache in ("cold", "warm"):
-            s[f"xfs_io_fsmap_records_per_second_{cache}"] = med(l["records"] / l["seconds"] for l in ref
-                                                               if l.get("variant") == cache)
-        warm = [l for l in benches["extents-1m"] if l["role"] == "tool-warm" and "error" not in l]
-        s["records_per_second_warm"] = med(l.get("records_per_second") for l in warm)
-        s["space_map_seconds_warm"] = med(l.get("space_map_seconds") for l in warm)
-        setup = [l for l in benches["extents-1m"] if l["role"] == "setup"]
-        if setup:
-            s["holes"] = setup[-1].get("holes")
-            s["punch_seconds"] = setup[-1].get("punch_seconds")
-        rss = (s.get("peak_rss_kib") or 0) / 1024
-        rps = s["records_per_second"][1] if s.get("records_per_second") else 0
-        out.append(table(["extents-1m", "value", "target"], [
-            ["holes punched", s.get("holes", "-"), ""],
-            ["space_map.records (median)", num(s["records"], "{:.0f}"), ""],
-            ["space_map.seconds (median)", num(s["space_map_seconds_median"]), ""],
-            ["records/s min/med/max", mmm(s["records_per_second"] or [], "{:,.0f}"),
-             f">= {TARGET_RECORDS_PER_S:,}: {ok(rps >= TARGET_RECORDS_PER_S)}"],
-            ["records/s, tool with warm caches", num(s["records_per_second_warm"], "{:,.0f}"),
-             f"space map {num(s['space_map_seconds_warm'])} s"],
-            ["xfs_io -c 'fsmap -d' lines/s, cold / warm caches",
-             f"{num(s['xfs_io_fsmap_records_per_second_cold'], '{:,.0f}')} / {num(s['xfs_io_fsmap_records_per_second_warm'], '{:,.0f}')}",
-             "GETFSMAP reference"],
-            ["peak RSS MiB (max)", f"{rss:.1f}", f"<= {TARGET_EXTENTS_RSS_MIB}: {ok(0 < rss <= TARGET_EXTENTS_RSS_MIB)}"],
-            ["bytes_verified / bytes_read", f"{gibs(med(l.get('bytes_verified') for l in ext))} / {gibs(s.get('bytes_read'))} GiB", ""],
-        ]))
-        out.append("")
+    for name in ("extents-1m", "extents-4m"):
+        if name in benches:
+            out += extents_section(name, benches[name], summary)
+    if "rotational" in benches:
+        out += rotational_section(benches["rotational"], summary)
     if "sweep" in benches:
         out += sweep_section(benches["sweep"], summary)
     if "pinpoint-overhead" in benches:
         out += pinpoint_section(benches["pinpoint-overhead"], summary)
     if "background" in benches:
         out += background_section(benches["background"], summary)
+    out += targets_section(summary)
+    loads = load_lines(lines)
+    if loads:
+        summary["load"] = [{k: l.get(k) for k in ("bench", "when", "load1", "load5", "load15")} for l in loads]
+        out.append("load averages (1/5/15 min) before and after each benchmark:")
+        for l in loads:
+            out.append(f"  {l['bench']:<18} {l.get('when', ''):<6} {l.get('load1')} {l.get('load5')} {l.get('load15')}")
+        out.append("")
     fails = [l for l in lines if l.get("rc") not in (0, None) and l["role"] not in ("tool-faults", "bg")
              or "error" in l]
     if fails:
@@ -393,6 +543,15 @@ def sweep_section(lines, summary):
 
 
 def pinpoint_section(lines, summary):
+    out, per_io = [], {}
+    for io in sorted({str(l.get("io", "default")) for l in lines}, key=lambda v: (v != "default", v)):
+        sub = [l for l in lines if str(l.get("io", "default")) == io]
+        out += pinpoint_one(io, sub, per_io)
+    summary["pinpoint-overhead"] = per_io
+    return out
+
+
+def pinpoint_one(io, lines, per_io):
     clean, faults = by_pair(lines, "tool-clean"), by_pair(lines, "tool-faults")
     over, over_wall, found = [], [], []
     for p in sorted(set(clean) & set(faults)):
@@ -406,21 +565,27 @@ def pinpoint_section(lines, summary):
     clean_bad = [l.get("bad_sectors") for l in clean.values()]
     exact = bool(found) and all(x == expected for x in found) and all(x == 0 for x in clean_bad)
     m = med(over)
-    summary["pinpoint-overhead"] = {"pairs": len(over), "overhead_pct": [min(over), m, max(over)] if over else None,
-                                    "overhead_wall_pct": [min(over_wall), med(over_wall), max(over_wall)] if over_wall else None,
-                                    "faults": expected, "bad_sectors_found": found, "exact": exact,
-                                    "clean_seconds_median": med(l.get("seconds") for l in clean.values()),
-                                    "faults_seconds_median": med(l.get("seconds") for l in faults.values())}
-    s = summary["pinpoint-overhead"]
+    s = per_io[io] = {"pairs": len(over), "overhead_pct": [min(over), m, max(over)] if over else None,
+                      "overhead_wall_pct": [min(over_wall), med(over_wall), max(over_wall)] if over_wall else None,
+                      "faults": expected, "bad_sectors_found": found, "exact": exact,
+                      "clean_seconds_median": med(l.get("seconds") for l in clean.values()),
+                      "faults_seconds_median": med(l.get("seconds") for l in faults.values())}
     cm, fm = s["clean_seconds_median"], s["faults_seconds_median"]
-    io = {v: [l for l in lines if l["role"] == "disk-io" and l.get("variant") == v] for v in ("clean", "faults")}
-    for v in io:
-        s[f"disk_reads_{v}_median"] = med(l.get("reads") for l in io[v])
-        s[f"disk_bytes_{v}_median"] = med(l.get("bytes") for l in io[v])
+    disk = {v: [l for l in lines if l["role"] == "disk-io" and l.get("variant") == v] for v in ("clean", "faults")}
+    for v in disk:
+        s[f"disk_reads_{v}_median"] = med(l.get("reads") for l in disk[v])
+        s[f"disk_bytes_{v}_median"] = med(l.get("bytes") for l in disk[v])
     rc, rf = s["disk_reads_clean_median"], s["disk_reads_faults_median"]
     bc, bf = s["disk_bytes_clean_median"], s["disk_bytes_faults_median"]
     s["overhead_of_medians_pct"] = (fm - cm) / cm * 100 if cm and fm else None
-    return [table(["pinpoint-overhead", "value", "target"], [
+    s["disk_bytes_overhead_pct"] = (bf - bc) / bc * 100 if bc and bf else None
+    # The least pinpointing can read: every failed read once more, less its bad sector.
+    io_sizes = [l.get("io_size") for l in faults.values() if l.get("io_size")]
+    io_size = io_sizes[0][0] if io_sizes and io_sizes[0] else None
+    s["io_size"] = io_size
+    s["floor_bytes_pct"] = (expected * (io_size - 512)) / bc * 100 if expected and io_size and bc else None
+    b = s["disk_bytes_overhead_pct"]
+    return [table([f"pinpoint-overhead, I/O size {io}", "value", "target"], [
         ["pairs", len(over), ""],
         ["scan s, no faults / faults (median)", f"{num(s['clean_seconds_median'])} / {num(s['faults_seconds_median'])}", ""],
         ["overhead % min/med/max (tool seconds)", mmm(over, "{:+.2f}"),
@@ -430,7 +595,9 @@ def pinpoint_section(lines, summary):
         ["fault disk reads, no faults / faults (median)", f"{num(rc, '{:.0f}')} / {num(rf, '{:.0f}')}",
          f"{num((rf - rc) / rc * 100 if rc and rf else None, '{:+.2f}')} %"],
         ["fault disk MiB, no faults / faults (median)", f"{num((bc or 0) / MIB, '{:.1f}')} / {num((bf or 0) / MIB, '{:.1f}')}",
-         f"{num((bf - bc) / bc * 100 if bc and bf else None, '{:+.3f}')} %"],
+         f"{num(b, '{:+.2f}')} % (<= {TARGET_PINPOINT_BYTES_PCT}: {ok(b is not None and b <= TARGET_PINPOINT_BYTES_PCT)})"],
+        ["floor: each failed read once more", f"{num(s['floor_bytes_pct'], '{:+.2f}')} %",
+         f"{expected} faults x {num((io_size or 0) / MIB, '{:.2f}')} MiB reads"],
         ["bad sectors found per faulty run", ",".join(str(x) for x in found), f"== {expected}: {ok(exact)}"],
     ]), ""]
 
@@ -518,9 +685,9 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd in ("tool", "fio", "bg"):
+    if cmd in ("tool", "toolset", "fio", "bg"):
         opts = parse_opts(args)
-        line = {"tool": tool_line, "fio": fio_line, "bg": bg_line}[cmd](opts)
+        line = {"tool": tool_line, "toolset": toolset_line, "fio": fio_line, "bg": bg_line}[cmd](opts)
         print(json.dumps(line, sort_keys=True))
     elif cmd == "line":
         # A free-form line: lib.py line bench=B role=R key=value...

@@ -3,12 +3,13 @@
 # measured in the same run on the same device. See bench/README.md.
 #
 #   bench/run.sh [--quick] [--only NAME[,NAME...]] [--pairs N] [--out DIR]
-#                [--binary PATH] [--no-build] [--list] [-h]
+#                [--binary PATH] [--no-build] [--wait-load L] [--list] [-h]
 #
 # Needs root. Builds the release binary, builds test beds (loop devices on
 # image files under /var/tmp, or FUSE fault disks) with testbed/testbed,
 # tears them down on exit, writes bench/results/<timestamp>/{runs.jsonl,
-# raw/, meta.json, summary.txt, summary.json, log.txt}.
+# raw.tar.xz, meta.json, summary.txt, summary.json, log.txt}: what is kept
+# in git (the copy of the binary is not).
 set -uo pipefail
 export LC_ALL=C
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -20,7 +21,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 TIME=/usr/bin/time
 
-DEFAULT_BENCHES=(throughput-big throughput-small extents-1m engines pinpoint-overhead background)
+DEFAULT_BENCHES=(throughput-big engines background throughput-small extents pinpoint-overhead rotational many-disks)
 KNOWN_BENCHES=("${DEFAULT_BENCHES[@]}" sweep)
 
 usage() {
@@ -32,7 +33,7 @@ usage() {
 
 # --- options -----------------------------------------------------------------
 
-MODE=full ONLY="" OUT="" BINARY="" BUILD=1
+MODE=full ONLY="" OUT="" BINARY="" BUILD=1 WAIT_LOAD=${WAIT_LOAD:-}
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) MODE=quick ;;
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
     --out) [ $# -ge 2 ] || usage 2; OUT=$2; shift ;;
     --binary) [ $# -ge 2 ] || usage 2; BINARY=$2; BUILD=0; shift ;;
     --no-build) BUILD=0 ;;
+    --wait-load) [[ ${2:-} =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage 2; WAIT_LOAD=$2; shift ;;
     --list) printf '%s\n' "${KNOWN_BENCHES[@]}"; exit 0 ;;
     -h | --help) usage 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage 2 ;;
@@ -54,23 +56,30 @@ if [ $MODE = quick ]; then
     : "${PAIRS:=3}"
     : "${BIG_DEV_SIZE:=4G}" "${BIG_FILES:=4}" "${BIG_FILE_SIZE:=512M}"
     : "${SMALL_DEV_SIZE:=4G}" "${SMALL_FILES:=10000}"
-    : "${EXT_DEV_SIZE:=4G}" "${EXT_FILE_SIZE:=1G}" "${EXT_PAIRS:=1}"
+    : "${EXT_DEV_SIZE:=6G}" "${EXT_FILE_SIZE:=1G}" "${EXT_PAIRS:=1}" "${EXT4_FILES:=4}" "${EXT4_PAIRS:=1}" "${EXT_AGCOUNT:=8}"
     : "${PIN_DEV_SIZE:=1G}" "${PIN_FILES:=3}" "${PIN_FILE_SIZE:=256M}" "${PIN_PAIRS:=3}"
-    : "${BG_RUNTIME:=10}" "${BG_PAIRS:=1}"
+    : "${BG_RUNTIME:=5}" "${BG_PAIRS:=1}"
+    : "${ROT_DEV_SIZE:=2G}" "${ROT_FILES:=5000}" "${ROT_PAIRS:=1}"
+    : "${MANY_BEDS:=3}" "${MANY_DEV_SIZE:=2G}" "${MANY_FILES:=2}" "${MANY_FILE_SIZE:=256M}" "${MANY_LOG_SIZE:=256M}"
+    : "${MANY_PAIRS:=1}"
 else
-    : "${PAIRS:=7}"
+    : "${PAIRS:=5}"
     : "${BIG_DEV_SIZE:=16G}" "${BIG_FILES:=4}" "${BIG_FILE_SIZE:=2G}"
     : "${SMALL_DEV_SIZE:=16G}" "${SMALL_FILES:=60000}"
-    : "${EXT_DEV_SIZE:=16G}" "${EXT_FILE_SIZE:=8G}" "${EXT_PAIRS:=3}"
+    : "${EXT_DEV_SIZE:=36G}" "${EXT_FILE_SIZE:=8G}" "${EXT_PAIRS:=5}" "${EXT4_FILES:=4}" "${EXT4_PAIRS:=5}" "${EXT_AGCOUNT:=8}"
     : "${PIN_DEV_SIZE:=2G}" "${PIN_FILES:=3}" "${PIN_FILE_SIZE:=512M}" "${PIN_PAIRS:=5}"
-    : "${BG_RUNTIME:=30}" "${BG_PAIRS:=3}"
+    : "${BG_RUNTIME:=10}" "${BG_PAIRS:=3}"
+    : "${ROT_DEV_SIZE:=4G}" "${ROT_FILES:=20000}" "${ROT_PAIRS:=5}"
+    : "${MANY_BEDS:=3}" "${MANY_DEV_SIZE:=4G}" "${MANY_FILES:=2}" "${MANY_FILE_SIZE:=1G}" "${MANY_LOG_SIZE:=1G}"
+    : "${MANY_PAIRS:=5}"
 fi
 : "${SMALL_MIN:=4096}" "${SMALL_MAX:=65536}" "${SMALL_DIRS:=8}"
 : "${AGCOUNT:=4}" "${MKFS_OPTS:=-m rmapbt=1,reflink=1}"
 : "${ENGINES:=uring aio sync kernel}"
 : "${SWEEP_QD:=4 8 16 32 64}" "${SWEEP_IO:=128K 256K 512K 1M 2M 4M}"
-: "${PIN_FAULTS:=100}" "${BG_DELAY:=2}"
-: "${PRECONDITION:=1}" "${SEED:=1}" "${WARMUP:=1}"
+: "${PIN_FAULTS:=100}" "${PIN_IO_SIZES:=default 512K}" "${BG_DELAY:=2}"
+: "${ROT_SEEK:=4000 1000}"
+: "${PRECONDITION:=1}" "${SEED:=1}" "${WARMUP:=1}" "${KEEP_RAW:=0}"
 : "${EMULATOR:=$REPO/.build/testbed/libverify_media_emulator.so}"
 
 SELECTED=()
@@ -79,8 +88,8 @@ if [ -z "$ONLY" ]; then
 else
     IFS=, read -r -a wanted <<<"$ONLY"
     for w in "${wanted[@]}"; do
-        case $w in big) w=throughput-big ;; small) w=throughput-small ;; extents) w=extents-1m ;;
-        pinpoint) w=pinpoint-overhead ;; bg) w=background ;; esac
+        case $w in big) w=throughput-big ;; small) w=throughput-small ;; extents-1m | extents-4m) w=extents ;;
+        pinpoint) w=pinpoint-overhead ;; bg) w=background ;; many) w=many-disks ;; rot) w=rotational ;; esac
         printf '%s\n' "${KNOWN_BENCHES[@]}" | grep -qxF -- "$w" || { echo "run.sh: unknown benchmark $w" >&2; usage 2; }
         SELECTED+=("$w")
     done
@@ -137,7 +146,7 @@ need_packages() {
     [ -x "$TIME" ] || missing+=(time)
     command -v "$PY" >/dev/null || missing+=(python3)
     command -v losetup >/dev/null || missing+=(util-linux)
-    if selected pinpoint-overhead; then
+    if selected pinpoint-overhead rotational; then
         command -v fusermount3 >/dev/null || missing+=(fuse3)
         [ -x "$REPO/.build/testbed/faultdisk" ] || missing+=(libfuse3-dev pkg-config gcc make)
     fi
@@ -148,7 +157,7 @@ need_packages() {
         die "apt-get install ${missing[*]} failed"
 }
 need_packages
-if selected pinpoint-overhead && [ ! -x "$REPO/.build/testbed/faultdisk" ]; then
+if selected pinpoint-overhead rotational && [ ! -x "$REPO/.build/testbed/faultdisk" ]; then
     say "building the fault disk (make .build/testbed/faultdisk)"
     make -C "$REPO" -s .build/testbed/faultdisk || die "cannot build the fault disk"
 fi
@@ -163,6 +172,16 @@ BINARY=${BINARY:-$REPO/.build/release/xfs_verify_media}
 # Benchmark a private copy: a rebuild elsewhere must not swap the binary mid-run.
 TOOL=$OUT/xfs_verify_media
 cp "$BINARY" "$TOOL" || die "cannot copy $BINARY"
+
+# The figures are only worth keeping from a quiet machine: --wait-load L
+# waits until the 1-minute load average is below L. The load before and
+# after every benchmark is recorded either way (role "load").
+if [ -n "$WAIT_LOAD" ]; then
+    while awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v m="$WAIT_LOAD" 'BEGIN { exit !(l >= m) }'; do
+        say "waiting for the 1-minute load to drop below $WAIT_LOAD: $(cut -d' ' -f1-3 /proc/loadavg)"
+        sleep 30
+    done
+fi
 
 "$PY" - "$OUT/meta.json" <<EOF
 import json, os, platform, subprocess, sys
@@ -182,22 +201,45 @@ meta = {"started": "$STAMP", "mode": "$MODE", "benches": "${SELECTED[*]}".split(
 meta["params"] = dict(PAIRS="$PAIRS", BIG_DEV_SIZE="$BIG_DEV_SIZE", BIG_FILES="$BIG_FILES", BIG_FILE_SIZE="$BIG_FILE_SIZE",
     SMALL_DEV_SIZE="$SMALL_DEV_SIZE", SMALL_FILES="$SMALL_FILES", SMALL_MIN="$SMALL_MIN", SMALL_MAX="$SMALL_MAX",
     SMALL_DIRS="$SMALL_DIRS", EXT_DEV_SIZE="$EXT_DEV_SIZE", EXT_FILE_SIZE="$EXT_FILE_SIZE", EXT_PAIRS="$EXT_PAIRS",
+    EXT4_FILES="$EXT4_FILES", EXT4_PAIRS="$EXT4_PAIRS", EXT_AGCOUNT="$EXT_AGCOUNT",
     PIN_DEV_SIZE="$PIN_DEV_SIZE", PIN_FILES="$PIN_FILES", PIN_FILE_SIZE="$PIN_FILE_SIZE", PIN_PAIRS="$PIN_PAIRS",
-    PIN_FAULTS="$PIN_FAULTS", BG_RUNTIME="$BG_RUNTIME", BG_PAIRS="$BG_PAIRS", BG_DELAY="$BG_DELAY",
+    PIN_FAULTS="$PIN_FAULTS", PIN_IO_SIZES="$PIN_IO_SIZES", BG_RUNTIME="$BG_RUNTIME", BG_PAIRS="$BG_PAIRS",
+    BG_DELAY="$BG_DELAY", ROT_DEV_SIZE="$ROT_DEV_SIZE", ROT_FILES="$ROT_FILES", ROT_PAIRS="$ROT_PAIRS",
+    ROT_SEEK="$ROT_SEEK", MANY_BEDS="$MANY_BEDS", MANY_DEV_SIZE="$MANY_DEV_SIZE", MANY_FILES="$MANY_FILES",
+    MANY_FILE_SIZE="$MANY_FILE_SIZE", MANY_LOG_SIZE="$MANY_LOG_SIZE", MANY_PAIRS="$MANY_PAIRS",
     ENGINES="$ENGINES", SWEEP_QD="$SWEEP_QD", SWEEP_IO="$SWEEP_IO", AGCOUNT="$AGCOUNT", MKFS_OPTS="$MKFS_OPTS",
-    PRECONDITION="$PRECONDITION", SEED="$SEED", WARMUP="$WARMUP")
+    PRECONDITION="$PRECONDITION", SEED="$SEED", WARMUP="$WARMUP", WAIT_LOAD="$WAIT_LOAD")
+meta["device"] = {"backing": sh("findmnt", "-n", "-o", "SOURCE,FSTYPE", "--target", "/var/tmp"),
+                  "disks": sh("lsblk", "-d", "-n", "-o", "NAME,SIZE,ROTA,MODEL", "-e", "7")}
+meta["load_before"] = open("/proc/loadavg").read().split()[:3]
+meta["uptime_before"] = sh("uptime")
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF
 say "results in $OUT ($MODE run: ${SELECTED[*]}; $("$TOOL" -V))"
 
+record_load() {    # BENCH WHEN: the load averages now, as a line of runs.jsonl
+    local l1 l5 l15 rest
+    read -r l1 l5 l15 rest </proc/loadavg
+    "$PY" "$BENCH/lib.py" line bench="$1" role=load when="$2" load1="$l1" load5="$l5" load15="$l15" \
+        "uptime=$(uptime)" >>"$RUNS"
+    say "  load $l1 $l5 $l15 ($2 of $1)"
+}
+
 # --- test beds -------------------------------------------------------------------
 
-BED="" MNT="" DATA_DEV="" DATA_CONTROL=""
-bed_up() {     # bed_up NAME SIZE [faults]: sets BED MNT DATA_DEV DATA_CONTROL
-    local name=bench-$STAMP-$1 size=$2 faults=${3:-} dir
-    local -a args=(--size "$size" --agcount "$AGCOUNT" --mkfs "$MKFS_OPTS" --owner $$)
+# The virtual disk under the images says it spins (virtio's default) and is
+# flash on the host: the beds say what they are (--rotational 0), except
+# where a spinning disk is modelled (the rotational benchmark).
+BED="" MNT="" DATA_DEV="" DATA_CONTROL="" LOG_DEV=""
+bed_up() {     # bed_up NAME SIZE [faults] [testbed up options...]: sets BED MNT DATA_DEV DATA_CONTROL LOG_DEV
+    local name=bench-$STAMP-$1 size=$2 faults=${3:-} dir agcount=${BED_AGCOUNT:-$AGCOUNT}
+    shift 2
+    [ $# -gt 0 ] && shift
+    local -a args=(--size "$size" --agcount "$agcount" --mkfs "$MKFS_OPTS" --owner $$)
     [ "$faults" = faults ] || args+=(--no-faults)
-    say "test bed $name: $size, agcount $AGCOUNT, $MKFS_OPTS${faults:+, FUSE fault disk}"
+    [[ " $* " == *" --rotational "* ]] || args+=(--rotational 0)
+    args+=("$@")
+    say "test bed $name: $size, agcount $agcount, $MKFS_OPTS${faults:+, FUSE fault disk}${*:+, $*}"
     BEDS+=("$name")
     dir=$("$TESTBED" up "$name" "${args[@]}") || die "testbed up $name failed"
     BEDS[${#BEDS[@]}-1]=$dir
@@ -205,18 +247,21 @@ bed_up() {     # bed_up NAME SIZE [faults]: sets BED MNT DATA_DEV DATA_CONTROL
     MNT=$(sed -n 's/^MNT=//p' "$dir/env" | tail -n 1)
     DATA_DEV=$(sed -n 's/^DATA_DEV=//p' "$dir/env" | tail -n 1)
     DATA_CONTROL=$(sed -n 's/^DATA_CONTROL=//p' "$dir/env" | tail -n 1)
+    LOG_DEV=$(sed -n 's/^LOG_DEV=//p' "$dir/env" | tail -n 1)
     [ -n "$MNT" ] && [ -b "$DATA_DEV" ] || die "test bed $dir: no MNT or DATA_DEV in env"
-    say "  $DATA_DEV on $MNT"
+    say "  $DATA_DEV${LOG_DEV:+ (log $LOG_DEV)} on $MNT, rotational $(sed -n 's/^DATA_ROTATIONAL=//p' "$dir/env" | tail -n 1)"
 }
 
-bed_down() {
-    [ -n "$BED" ] || return 0
-    say "tearing down $BED"
-    "$TESTBED" down "$BED" || say "warning: could not tear down $BED"
+bed_down() {   # bed_down [DIR]: the bed at DIR (default: the last one brought up)
+    local dir=${1:-$BED}
+    [ -n "$dir" ] || return 0
+    say "tearing down $dir"
+    "$TESTBED" down "$dir" || say "warning: could not tear down $dir"
     local -a left=() b
-    for b in "${BEDS[@]}"; do [ "$b" != "$BED" ] && left+=("$b"); done
+    for b in "${BEDS[@]}"; do [ "$b" != "$dir" ] && left+=("$b"); done
     BEDS=("${left[@]}")
-    BED="" MNT="" DATA_DEV="" DATA_CONTROL=""
+    [ "$dir" = "$BED" ] && BED="" MNT="" DATA_DEV="" DATA_CONTROL="" LOG_DEV=""
+    return 0
 }
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
@@ -504,51 +549,84 @@ bench_throughput_small() {
     bed_down
 }
 
-bench_extents() {
-    say "== extents-1m: a $EXT_FILE_SIZE file with every other 4 KiB block punched, $EXT_PAIRS pairs"
-    bed_up extents "$EXT_DEV_SIZE"
-    precondition
-    write_big_files "$MNT" ext 1 "$EXT_FILE_SIZE"
-    local f t0 holes secs
-    f=$(ls "$MNT"/ext.0.0) || die "no extents file"
+# Files with every other 4 KiB block punched, one per directory (XFS puts
+# each new directory, and so its file, in the next allocation group):
+# written one after the other, punched side by side.
+punched_files() {   # BENCH FIRST LAST: files e$FIRST/ext.0.0 .. e$LAST/ext.0.0
+    local bench=$1 i t0 secs holes=0 n pid
+    local -a pids=()
+    for i in $(seq "$2" "$3"); do write_big_files "$MNT/e$i" ext 1 "$EXT_FILE_SIZE"; done
     t0=$(now)
-    holes=$(PUNCH_PROGRESS=262144 "$PY" "$BENCH/punch.py" "$f") || die "punch.py failed"
+    for i in $(seq "$2" "$3"); do
+        PUNCH_PROGRESS=262144 "$PY" "$BENCH/punch.py" "$MNT/e$i/ext.0.0" >"$RAW/punch-e$i.out" 2>"$RAW/punch-e$i.err" &
+        pids+=("$!")
+        KIDS+=("$!")
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || die "punch.py failed: $(tail -n 1 "$RAW"/punch-e*.err)"; done
+    KIDS=()
     sync
+    for i in $(seq "$2" "$3"); do n=$(cat "$RAW/punch-e$i.out"); holes=$((holes + n)); done
     secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-    say "  punched $holes holes in $secs s"
-    "$PY" "$BENCH/lib.py" line bench=extents-1m role=setup holes="$holes" punch_seconds="$secs" >>"$RUNS"
+    say "  punched $holes holes in $(($3 - $2 + 1)) file(s) in $secs s"
+    "$PY" "$BENCH/lib.py" line bench="$bench" role=setup holes="$holes" files="$(($3 - $2 + 1))" \
+        punch_seconds="$secs" >>"$RUNS"
+}
+
+bench_extents() {
+    say "== extents: $EXT_FILE_SIZE files with every other 4 KiB block punched: one (extents-1m, $EXT_PAIRS pairs), then $EXT4_FILES (extents-4m, $EXT4_PAIRS pairs)"
+    # Allocation groups of about 4 GiB, as on the 16 GiB beds: a file spans two.
+    BED_AGCOUNT=$EXT_AGCOUNT bed_up extents "$EXT_DEV_SIZE"
+    precondition
+    punched_files extents-1m 0 0
     LAST_BYTES=""
     EXTRA=()
+    record_load extents-1m start
     pairs extents-1m "$EXT_PAIRS" tool_default ref_seq
-    fsmap_reference extents-1m
+    fsmap_reference extents-1m cold warm
+    record_load extents-1m end
+    if [ "$EXT4_FILES" -gt 1 ]; then
+        punched_files extents-4m 1 $((EXT4_FILES - 1))
+        LAST_BYTES=""
+        record_load extents-4m start
+        pairs extents-4m "$EXT4_PAIRS" tool_default ref_seq
+        fsmap_reference extents-4m cold
+        record_load extents-4m end
+    fi
     bed_down
 }
 
-# The kernel's GETFSMAP rate as xfs_io sees it (it prints every record, so
-# this is a lower bound), with cold and warm caches, and one tool run with
-# warm caches: what the tool's space_map.records_per_second can be compared with.
-fsmap_reference() {
-    local bench=$1 cache t0 t1 n
-    for cache in cold warm; do
+# The kernel's GETFSMAP rate and CPU time as xfs_io sees them (it prints
+# every record, so the rate is a lower bound; its system time is mostly
+# GETFSMAP's), with cold and/or warm caches, and with warm caches also one
+# tool run: what the tool's space_map figures can be compared with.
+fsmap_reference() {    # BENCH cold|warm...
+    local bench=$1 cache t0 t1 n base
+    shift
+    for cache in "$@"; do
         [ $cache = cold ] && drop_caches
+        next_raw "$bench-fsmap-$cache"
+        base=$RAWBASE
         t0=$(now)
-        n=$(xfs_io -r -c 'fsmap -d' "$MNT" | wc -l)
+        n=$("$TIME" -f '%e %U %S %M' -o "$base.time" xfs_io -r -c 'fsmap -d' "$MNT" | wc -l)
         t1=$(now)
         "$PY" "$BENCH/lib.py" line bench="$bench" role=fsmap-xfs_io variant=$cache records="$n" \
-            seconds="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" >>"$RUNS"
-        say "  xfs_io -c 'fsmap -d', $cache caches: $n lines in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s = %.0f/s", b - a, '"$n"' / (b - a) }')"
+            seconds="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
+            $(awk 'NF == 4 { printf "user=%s sys=%s", $2, $3 }' "$base.time") raw="$(basename "$base").time" >>"$RUNS"
+        say "  xfs_io -c 'fsmap -d', $cache caches: $n lines in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s = %.0f/s", b - a, '"$n"' / (b - a) }'), $(awk 'NF == 4 { printf "user %s s, sys %s s", $2, $3 }' "$base.time")"
     done
     # And the tool with the metadata still cached (every other run drops caches first).
-    NO_DROP=1 run_tool "$bench" tool-warm 0 1 --json --bench "$MNT"
+    if [[ " $* " == *" warm "* ]]; then NO_DROP=1 run_tool "$bench" tool-warm 0 1 --json --bench "$MNT"; fi
+    return 0
 }
 
 bench_pinpoint() {
-    say "== pinpoint-overhead: $PIN_FILES x $PIN_FILE_SIZE on a $PIN_DEV_SIZE fault disk, $PIN_FAULTS single-sector EIO faults, $PIN_PAIRS pairs"
+    say "== pinpoint-overhead: $PIN_FILES x $PIN_FILE_SIZE on a $PIN_DEV_SIZE fault disk, $PIN_FAULTS single-sector EIO faults, $PIN_PAIRS pairs per I/O size ($PIN_IO_SIZES)"
     bed_up pinpoint "$PIN_DEV_SIZE" faults
     [ -n "$DATA_CONTROL" ] && [ -e "$DATA_CONTROL" ] || die "no DATA_CONTROL in the fault-disk test bed"
     precondition
     write_big_files "$MNT/data" pin "$PIN_FILES" "$PIN_FILE_SIZE"
-    local faults=$RAW/pinpoint-faults.txt p
+    local faults=$RAW/pinpoint-faults.txt p io
+    local -a ioargs=()
     "$PY" "$BENCH/faults.py" "$PIN_FAULTS" "$SEED" "$MNT"/data/* >"$faults" || die "faults.py failed"
     say "  $(wc -l <"$faults") fault offsets in raw/$(basename "$faults")"
     arm() { cat "$faults" >"$DATA_CONTROL"; }
@@ -560,60 +638,204 @@ bench_pinpoint() {
         total=$(grep '^total ' "$DATA_CONTROL") || return 0
         read -r _ reads bytes <<<"$total"
         "$PY" "$BENCH/lib.py" line bench=pinpoint-overhead role=disk-io variant="$1" pair="$2" slot="$3" \
-            reads="$reads" bytes="$bytes" >>"$RUNS"
+            io="$io" reads="$reads" bytes="$bytes" >>"$RUNS"
         say "  fault disk: $reads reads, $((bytes >> 20)) MiB"
     }
     pin_clean() {
         disarm
         echo reset >"$DATA_CONTROL"
-        run_tool pinpoint-overhead tool-clean "$2" "$3" --json --bench "$MNT"
+        run_tool pinpoint-overhead tool-clean "$2" "$3" --json --bench "${ioargs[@]}" "$MNT"
         disk_io clean "$2" "$3"
     }
     pin_faults() {
         arm
         echo reset >"$DATA_CONTROL"
-        run_tool pinpoint-overhead tool-faults "$2" "$3" --json --bench "$MNT"
+        run_tool pinpoint-overhead tool-faults "$2" "$3" --json --bench "${ioargs[@]}" "$MNT"
         disk_io faults "$2" "$3"
         # Per fault: reads that touched it and failed.
         cp "$DATA_CONTROL" "$RAW/$(printf '%04d' "$RUN_ID")-pinpoint-overhead-control.txt" 2>/dev/null
         disarm
     }
-    EXTRA=("faults=$PIN_FAULTS")
-    for p in $(seq "$WARMUP"); do
-        say " warm-up $p/$WARMUP"
-        disarm
-        run_tool pinpoint-overhead warmup 0 "$p" --json --bench "$MNT"
-    done
-    for p in $(seq "$PIN_PAIRS"); do
-        say " pair $p/$PIN_PAIRS"
-        if [ $((p % 2)) = 1 ]; then
-            pin_clean pinpoint-overhead "$p" 1
-            pin_faults pinpoint-overhead "$p" 2
-        else
-            pin_faults pinpoint-overhead "$p" 1
-            pin_clean pinpoint-overhead "$p" 2
-        fi
+    for io in $PIN_IO_SIZES; do
+        ioargs=()
+        [ "$io" = default ] || ioargs=(--io-size "$io")
+        say " I/O size $io"
+        EXTRA=("faults=$PIN_FAULTS" "io=$io")
+        for p in $(seq "$WARMUP"); do
+            say " warm-up $p/$WARMUP"
+            disarm
+            run_tool pinpoint-overhead warmup 0 "$p" --json --bench "${ioargs[@]}" "$MNT"
+        done
+        for p in $(seq "$PIN_PAIRS"); do
+            say " pair $p/$PIN_PAIRS"
+            if [ $((p % 2)) = 1 ]; then
+                pin_clean pinpoint-overhead "$p" 1
+                pin_faults pinpoint-overhead "$p" 2
+            else
+                pin_faults pinpoint-overhead "$p" 1
+                pin_clean pinpoint-overhead "$p" 2
+            fi
+        done
     done
     disarm
     EXTRA=()
     bed_down
 }
 
+# A spinning disk: the fault disk's seek model (ROT_SEEK: microseconds to
+# move at all, and per GiB of distance), small files in every allocation
+# group; the same device read as rotational (one sweep) and as flash
+# (nearest lane ready, a planning thread per group), by flipping its
+# queue/rotational, against fio reading as many bytes from its start.
+bench_rotational() {
+    say "== rotational: $ROT_FILES files of $SMALL_MIN..$SMALL_MAX bytes in $SMALL_DIRS directories on a $ROT_DEV_SIZE fault disk, seek model '$ROT_SEEK', read as a spinning disk and as flash, $ROT_PAIRS pairs"
+    bed_up rotational "$ROT_DEV_SIZE" faults --rotational 1
+    precondition
+    local bytes queue=/sys/block/${DATA_DEV#/dev/}/queue/rotational
+    bytes=$("$PY" "$BENCH/mkfiles.py" "$MNT/small" "$ROT_FILES" "$SMALL_MIN" "$SMALL_MAX" "$SMALL_DIRS" "$SEED") ||
+        die "mkfiles.py failed"
+    sync
+    say "  $ROT_FILES files, $((bytes >> 20)) MiB"
+    echo "seek $ROT_SEEK" >"$DATA_CONTROL" || die "the fault disk refuses its seek model"
+    seeks_line() {    # VARIANT PAIR SLOT: what the seek model and the counters saw
+        local seek total s_count s_us reads bytes
+        seek=$(grep '^seek ' "$DATA_CONTROL") total=$(grep '^total ' "$DATA_CONTROL")
+        read -r _ _ _ s_count s_us <<<"$seek"
+        read -r _ reads bytes <<<"$total"
+        "$PY" "$BENCH/lib.py" line bench=rotational role=disk-io variant="$1" pair="$2" slot="$3" \
+            seeks="$s_count" seek_us="$s_us" reads="$reads" bytes="$bytes" >>"$RUNS"
+        say "  seek model: $s_count seeks, $((s_us / 1000)) ms waited; $reads reads, $((bytes >> 20)) MiB"
+    }
+    rot_tool() {      # ORDER ROLE PAIR SLOT
+        if [ "$1" = sweep ]; then echo 1 >"$queue"; else echo 0 >"$queue"; fi
+        echo reset >"$DATA_CONTROL"
+        EXTRA=("variant=$1")
+        run_tool rotational "$2" "$3" "$4" --json --bench "$MNT"
+        EXTRA=()
+        seeks_line "$1" "$3" "$4"
+    }
+    rot_sweep() { rot_tool sweep "${WARMUP_ROLE:-tool}" "$2" "$3"; }
+    rot_nearest() { rot_tool nearest tool-nearest "$2" "$3"; }
+    rot_fio() {
+        echo reset >"$DATA_CONTROL"
+        fio_seq rotational fio "$2" "$3"
+        seeks_line fio "$2" "$3"
+    }
+    LAST_BYTES=""
+    EXTRA=()
+    pairs rotational "$ROT_PAIRS" rot_sweep rot_nearest rot_fio
+    echo "seek off" >"$DATA_CONTROL"
+    bed_down
+}
+
+# Many disks: MANY_BEDS filesystems on as many loop devices, one scan
+# process each, all at once (as xfs_verify_media_all runs the filesystems of
+# different disks), against one fio with a job per device reading as many
+# bytes from each; then one filesystem with an external log device (this
+# kernel has no realtime support), one process reading both devices,
+# against fio with a job per device.
+MANY_MNTS=() MANY_DEVS=() MANY_BYTES=()
+many_tools() {    # BENCH PAIR SLOT
+    local i t0 t1 rc=0 one pid
+    local -a bases=() pids=()
+    drop_caches
+    t0=$(now)
+    for i in "${!MANY_MNTS[@]}"; do
+        next_raw "$1-part$i"
+        bases+=("$RAWBASE")
+        "$TIME" -f '%e %U %S %M' -o "$RAWBASE.time" "$TOOL" --json --bench "${MANY_MNTS[$i]}" >"$RAWBASE.json" 2>"$RAWBASE.err" &
+        pids+=("$!")
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; one=$?; [ $one -gt $rc ] && rc=$one; done
+    t1=$(now)
+    local jsons times line
+    jsons=$(printf '%s.json,' "${bases[@]}") times=$(printf '%s.time,' "${bases[@]}")
+    line=$("$PY" "$BENCH/lib.py" toolset --bench "$1" --role "${WARMUP_ROLE:-tool}" --pair "$2" --slot "$3" \
+        --raw "${jsons%,}" --time "${times%,}" --t0 "$t0" --t1 "$t1" --rc "$rc" "${EXTRA[@]}")
+    echo "$line" >>"$RUNS"
+    say "  $(brief "$line")"
+    MANY_BYTES=()
+    for i in "${!bases[@]}"; do MANY_BYTES+=("$("$PY" "$BENCH/lib.py" get "${bases[$i]}.json" summary.bytes_read)"); done
+    LAST_BYTES=${MANY_BYTES[0]}
+}
+many_fio() {      # BENCH PAIR SLOT: one job per device, as many bytes as the scans read there
+    local i
+    local -a jobs=()
+    for i in "${!MANY_DEVS[@]}"; do jobs+=(--name="dev$i" --filename="${MANY_DEVS[$i]}" --size="${MANY_BYTES[$i]}"); done
+    run_fio "$1" fio "$2" "$3" --rw=read --bs=1M --iodepth=32 --ioengine=io_uring --direct=1 "${jobs[@]}"
+}
+log_tool() {      # BENCH PAIR SLOT: one scan of the data and log devices
+    run_tool "$1" "${WARMUP_ROLE:-tool}" "$2" "$3" --json --bench "$MNT"
+    local raw=$RAW/$(printf '%04d' "$RUN_ID")-$1-${WARMUP_ROLE:-tool}.json
+    MANY_BYTES=("$("$PY" "$BENCH/lib.py" get "$raw" devices.0.bytes_read)"
+                "$("$PY" "$BENCH/lib.py" get "$raw" devices.1.bytes_read)")
+}
+
+bench_many() {
+    say "== many-disks: $MANY_BEDS filesystems of $MANY_FILES x $MANY_FILE_SIZE on $MANY_DEV_SIZE loop devices scanned at once, then data and log devices of one filesystem, $MANY_PAIRS pairs each"
+    local i
+    local -a dirs=()
+    MANY_MNTS=() MANY_DEVS=()
+    for i in $(seq "$MANY_BEDS"); do
+        bed_up "many$i" "$MANY_DEV_SIZE"
+        precondition
+        write_big_files "$MNT/big" big "$MANY_FILES" "$MANY_FILE_SIZE"
+        dirs+=("$BED")
+        MANY_MNTS+=("$MNT")
+        MANY_DEVS+=("$DATA_DEV")
+    done
+    LAST_BYTES=""
+    EXTRA=("filesystems=$MANY_BEDS")
+    pairs many-disks "$MANY_PAIRS" many_tools many_fio
+    for i in "${dirs[@]}"; do bed_down "$i"; done
+    bed_up manylog "$MANY_DEV_SIZE" "" --logdev "$MANY_LOG_SIZE"
+    precondition
+    write_big_files "$MNT/big" big "$MANY_FILES" "$MANY_FILE_SIZE"
+    MANY_DEVS=("$DATA_DEV" "$LOG_DEV")
+    LAST_BYTES=""
+    EXTRA=("devices=2")
+    pairs many-devices "$MANY_PAIRS" log_tool many_fio
+    EXTRA=()
+    bed_down
+}
+
 # --- main ------------------------------------------------------------------------------
 
+run_bench() {     # NAME FUNCTION: the load before and after it
+    record_load "$1" start
+    "$2"
+    record_load "$1" end
+}
+
 START=$(now)
+record_load run start
 if selected throughput-big engines sweep background; then
     setup_big
-    selected throughput-big && bench_throughput_big
-    selected engines && bench_engines
-    selected sweep && bench_sweep
-    selected background && bench_background
+    selected throughput-big && run_bench throughput-big bench_throughput_big
+    selected engines && run_bench engines bench_engines
+    selected sweep && run_bench sweep bench_sweep
+    selected background && run_bench background bench_background
     bed_down
 fi
-selected throughput-small && bench_throughput_small
-selected extents-1m && bench_extents
-selected pinpoint-overhead && bench_pinpoint
+selected throughput-small && run_bench throughput-small bench_throughput_small
+selected extents && bench_extents
+selected pinpoint-overhead && run_bench pinpoint-overhead bench_pinpoint
+selected rotational && run_bench rotational bench_rotational
+selected many-disks && run_bench many-disks bench_many
 
 say "done in $(awk -v a="$START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s; results in $OUT"
+record_load run end
+"$PY" - "$OUT/meta.json" "$(awk -v a="$START" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')" <<'EOF'
+import json, subprocess, sys
+meta = json.load(open(sys.argv[1]))
+meta["seconds"] = int(sys.argv[2])
+meta["load_after"] = open("/proc/loadavg").read().split()[:3]
+meta["uptime_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
+EOF
 echo
 "$PY" "$BENCH/lib.py" summary "$OUT"
+# What is kept in git: the lines, the summary, and the raw outputs packed.
+if [ "$KEEP_RAW" != 1 ] && [ -d "$RAW" ]; then
+    tar -C "$OUT" -cJf "$OUT/raw.tar.xz" raw && rm -rf "$RAW"
+fi
