@@ -94,7 +94,7 @@ test-guest: deps testbed
 demo: deps testbed release
 	@demo/demo.sh
 
-bench: deps release
+bench: deps testbed release
 	@bench/run.sh
 
 reap:

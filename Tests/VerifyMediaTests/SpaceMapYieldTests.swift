@@ -1,33 +1,66 @@
 import Testing
 @testable import VerifyMedia
 
+private let MiB: UInt64 = 1 << 20
+
 @Suite("Reading makes way for the space map while the plan is short")
 struct SpaceMapYieldTests {
-    @Test("few reads in flight only while GETFSMAP runs and little is planned ahead; all once the plan is ahead or done")
-    func limitFollowsThePlan() {
+    @Test("small, few reads from below the low water mark until the high one, while GETFSMAP runs; full reads once the plan is ahead or done")
+    func followsThePlan() {
         let progress = ProgressCounters()
         let timer = SpaceMapTimer()
-        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 << 20, reads: 2)
+        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
+                                  smallChunk: 512 << 10, reads: 1)
         let pacer = Pacer(limiter: nil, foregroundYield: nil, spaceMapYield: yield)
-        #expect(yield.limit(now: 1_000) == nil, "no GETFSMAP call under way")
+        let now = monotonicNanoseconds()
+        #expect(yield.limit(now: now) == nil, "no GETFSMAP call under way, none lately")
 
         timer.callStarted()
-        #expect(yield.limit(now: 2_000) == 2, "mapping, nothing planned yet")
-        #expect(pacer.delay(bytes: 1 << 20) == 0 && pacer.delay(bytes: 1 << 20) == 0, "two reads may go")
-        #expect(pacer.delay(bytes: 1 << 20) > 0, "a third waits")
+        #expect(yield.limit(now: now + 1_000) == 1, "mapping, nothing planned yet")
+        #expect(yield.chunkSize(ioSize: 2 * MiB, now: now + 2_000) == 512 << 10)
+        #expect(pacer.delay(bytes: 1 << 19) == 0, "one read may go")
+        #expect(pacer.delay(bytes: 1 << 19) > 0, "a second waits")
         pacer.finished()
-        #expect(pacer.delay(bytes: 1 << 20) == 0, "one ended: the next may go")
+        #expect(pacer.delay(bytes: 1 << 19) == 0, "it ended: the next may go")
+        pacer.finished()
 
-        progress.planned.store(300 << 20, ordering: .relaxed)
-        progress.done.store(100 << 20, ordering: .relaxed)
-        #expect(yield.limit(now: 10_000) == nil, "200 MiB planned ahead: no limit")
-        #expect(yield.seconds == Double(10_000 - 2_000) / 1e9, "the time it made way is counted")
+        progress.planned.store(300 * MiB, ordering: .relaxed)
+        #expect(yield.limit(now: now + 3_000) == 1, "past the low water mark, short of the high one: still making way")
+        progress.planned.store(500 * MiB, ordering: .relaxed)
+        #expect(yield.limit(now: now + 11_000) == nil, "past the high water mark")
+        #expect(yield.chunkSize(ioSize: 2 * MiB, now: now + 12_000) == 2 * MiB)
+        #expect(yield.seconds == Double(11_000 - 1_000) / 1e9, "the time it made way is counted")
 
-        progress.done.store(250 << 20, ordering: .relaxed)
-        #expect(yield.limit(now: 11_000) == 2, "the plan ran short again")
+        progress.done.store(300 * MiB, ordering: .relaxed)
+        #expect(yield.limit(now: now + 13_000) == nil, "200 MiB ahead: above the low water mark")
+        progress.done.store(450 * MiB, ordering: .relaxed)
+        #expect(yield.limit(now: now + 14_000) == 1, "50 MiB ahead: below it")
         progress.planningFinished.store(true, ordering: .releasing)
-        #expect(yield.limit(now: 12_000) == nil, "nothing more to plan")
+        #expect(yield.limit(now: now + 15_000) == nil, "nothing more to plan")
+        progress.planningFinished.store(false, ordering: .releasing)
         timer.callEnded(records: 0, cpuNanoseconds: 0)
-        #expect(yield.limit(now: 13_000) == nil)
+        #expect(yield.limit(now: monotonicNanoseconds() + SpaceMapYield.idleNanoseconds) == nil,
+                "no call for a while: the planners wait for room, nothing to make way for")
+    }
+
+    @Test("while the scan makes way, the planner cuts chunks of the small size, aligned to it")
+    func plannerCutsSmallChunks() throws {
+        let progress = ProgressCounters()
+        let timer = SpaceMapTimer()
+        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
+                                  smallChunk: 512 << 10, reads: 1)
+        let planner = LanePlanner(lane: Lane(index: 0, role: .data, name: "ag 0", range: ByteRange(0, 1 << 30), mapped: true),
+                                  source: ListedExtents(extents: [ByteRange(0, 8 * MiB)]), ioSize: 2 * MiB, mergeGap: 0,
+                                  alignment: 512, resumeFrom: nil, yield: yield)
+        timer.callStarted()
+        let first = try #require(try planner.next())
+        #expect(first.range == ByteRange(0, 512 << 10))
+        progress.planned.store(500 * MiB, ordering: .relaxed)
+        var rest: [ByteRange] = []
+        while let chunk = try planner.next() { rest.append(chunk.range) }
+        #expect(rest.first == ByteRange(512 << 10, 2 * MiB), "back to full chunks, ending on the I/O size grid")
+        #expect(rest.dropFirst().allSatisfy { $0.count == 2 * MiB && $0.start % (2 * MiB) == 0 })
+        #expect(rest.last?.end == 8 * MiB)
+        timer.callEnded(records: 0, cpuNanoseconds: 0)
     }
 }

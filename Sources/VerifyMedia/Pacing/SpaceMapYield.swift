@@ -1,66 +1,94 @@
 import Synchronization
 
-/// Reading makes way for the space map while the plan runs short.
+/// Reading makes way for the space map while the plan is short.
 ///
 /// GETFSMAP walks an allocation group's btree one synchronous block read at
-/// a time, and each of those small reads queues behind the scan's large
-/// ones: beside four 2 MiB reads in flight on the test machine's virtual
-/// disk, mapping one group of a million extents took a minute instead of
-/// three seconds, while two reads in flight left it nearly alone and still
-/// read as fast. So while a GETFSMAP call is under way and fewer than
-/// `lowWater` bytes are planned ahead of the reads, at most `reads` reads
-/// stay in flight; once the plan is ahead, or planning is over, all of them.
-/// Where mapping is quick (large files) the plan is soon far ahead and this
-/// never applies.
+/// a time, and each of those small reads waits behind the scan's own reads
+/// already queued on the device. On the test machine's virtual disk, which
+/// serves requests in order, mapping a million extents took 1.4 s with one
+/// 512 KiB read in flight beside it, 5 s with one 2 MiB read, and a minute
+/// with four of them: the wait is the bytes ahead of each btree read.
+///
+/// So while planning is behind, the scan reads the way that leaves GETFSMAP
+/// almost alone: chunks of at most `smallChunk` bytes, planned as such, and
+/// `reads` of them in flight. It starts when less than `lowWater` in-scope
+/// bytes are planned ahead of the reads and a GETFSMAP call ran lately, and
+/// ends when `highWater` are, when planning is over, or when no call ran
+/// for a while (the planners wait for room in the plan's budget). Where
+/// mapping is quick (large files) the plan is at once far ahead and the
+/// scan never makes way; where it is slow, mapping gets well ahead in short
+/// stretches of gentle reading, and the reads go at full depth between them.
 final class SpaceMapYield: Sendable {
     private let progress: ProgressCounters
     private let timer: SpaceMapTimer
-    /// Planned in-scope bytes not yet read below which reading makes way.
     let lowWater: UInt64
-    /// Reads in flight while it does.
+    let highWater: UInt64
+    /// Bytes per chunk planned, and reads in flight, while making way.
+    let smallChunk: UInt64
     let reads: Int
-    /// When the current stretch of making way began (0: not now), and the
-    /// time spent so in all, for `--bench`.
-    private let state = Mutex((since: UInt64(0), total: UInt64(0)))
+    /// Whether the scan makes way now, since when, and the time it did so in all.
+    private let state = Mutex((yielding: false, since: UInt64(0), total: UInt64(0)))
+    private let yielding = Atomic<Bool>(false)
 
-    init(progress: ProgressCounters, timer: SpaceMapTimer, lowWater: UInt64, reads: Int) {
+    /// No GETFSMAP call for this long: the planners are waiting for room.
+    static let idleNanoseconds: UInt64 = 20_000_000
+
+    init(progress: ProgressCounters, timer: SpaceMapTimer, lowWater: UInt64, highWater: UInt64, smallChunk: UInt64,
+         reads: Int) {
         self.progress = progress
         self.timer = timer
         self.lowWater = lowWater
+        self.highWater = max(lowWater, highWater)
+        self.smallChunk = smallChunk
         self.reads = max(1, reads)
     }
 
-    /// For a device read with `tuning`: makes way while less than 512 MiB
-    /// (or four queues full) is planned ahead, keeping 4 MiB of reads in
-    /// flight meanwhile.
+    /// For a device read with `tuning`: makes way below 512 MiB planned
+    /// ahead until 2 GiB are, with one read of 512 KiB (or the I/O size if
+    /// smaller) in flight meanwhile.
     convenience init(progress: ProgressCounters, timer: SpaceMapTimer, tuning: ReadTuning) {
-        self.init(progress: progress, timer: timer,
-                  lowWater: max(512 << 20, 4 * UInt64(tuning.queueDepth) * UInt64(tuning.ioSize)),
-                  reads: (4 << 20) / max(1, tuning.ioSize))
+        self.init(progress: progress, timer: timer, lowWater: 512 << 20, highWater: 2 << 30,
+                  smallChunk: min(512 << 10, UInt64(tuning.ioSize)), reads: 1)
     }
 
     /// Reads in flight allowed now; nil for no limit.
     func limit(now: UInt64 = monotonicNanoseconds()) -> Int? {
-        let yielding = timer.isMapping && !progress.planningFinished.load(ordering: .acquiring) && {
-            let planned = progress.planned.load(ordering: .relaxed)
-            let done = progress.done.load(ordering: .relaxed)
-            return planned < done + lowWater
-        }()
-        state.withLock { state in
-            if yielding && state.since == 0 {
-                state.since = now
-            } else if !yielding && state.since != 0 {
-                state.total += now - state.since
-                state.since = 0
-            }
-        }
-        return yielding ? reads : nil
+        update(now: now) ? reads : nil
     }
 
-    /// Seconds reading made way for the space map so far.
+    /// The largest chunk to plan now.
+    func chunkSize(ioSize: UInt64, now: UInt64 = monotonicNanoseconds()) -> UInt64 {
+        update(now: now) ? min(ioSize, smallChunk) : ioSize
+    }
+
+    /// Seconds the scan made way for the space map so far.
     var seconds: Double {
         state.withLock { state in
-            Double(state.total + (state.since == 0 ? 0 : monotonicNanoseconds() - state.since)) / 1e9
+            Double(state.total + (state.yielding ? monotonicNanoseconds() - state.since : 0)) / 1e9
         }
+    }
+
+    /// Whether to make way now, moving between the two states as the plan
+    /// and the planners say.
+    private func update(now: UInt64) -> Bool {
+        let was = yielding.load(ordering: .relaxed)
+        let ahead = progress.planned.load(ordering: .relaxed) &- progress.done.load(ordering: .relaxed)
+        let mapping = timer.isMapping || now &- timer.lastCallEnded < SpaceMapYield.idleNanoseconds
+        let planning = !progress.planningFinished.load(ordering: .acquiring)
+        let shouldYield = planning && mapping && (was ? Int64(bitPattern: ahead) < Int64(highWater)
+                                                      : Int64(bitPattern: ahead) < Int64(lowWater))
+        if shouldYield != was {
+            state.withLock { state in
+                guard state.yielding != shouldYield else { return }
+                if shouldYield {
+                    state.since = now
+                } else {
+                    state.total += now &- state.since
+                }
+                state.yielding = shouldYield
+                yielding.store(shouldYield, ordering: .relaxed)
+            }
+        }
+        return shouldYield
     }
 }

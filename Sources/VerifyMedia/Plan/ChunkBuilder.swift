@@ -11,6 +11,9 @@ struct ChunkBuilder {
     let alignment: UInt64
     let limits: ByteRange
 
+    /// The size of the chunk being built, and of the next one; at most `ioSize`.
+    private var size: UInt64
+    var nextChunkSize: UInt64
     private var start: UInt64 = 0
     private var end: UInt64 = 0
     private var scope: [ByteRange] = []
@@ -20,16 +23,18 @@ struct ChunkBuilder {
     /// Everything before this has been emitted or is out of scope.
     private var consumedUpTo: UInt64
 
-    /// Where the chunk being built must end: the next multiple of the I/O
-    /// size. Reads aligned to their size line up with stripes, flash pages
-    /// and the backing store of virtual disks; only a chunk that starts in
-    /// the middle of such a unit is shorter.
-    private var limit: UInt64 { (start / ioSize + 1) * ioSize }
+    /// Where the chunk being built must end: the next multiple of its size.
+    /// Reads aligned to their size line up with stripes, flash pages and the
+    /// backing store of virtual disks; only a chunk that starts in the middle
+    /// of such a unit is shorter.
+    private var limit: UInt64 { (start / size + 1) * size }
 
     init(lane: Int, ioSize: UInt64, mergeGap: UInt64, alignment: UInt64, limits: ByteRange) {
         precondition(ioSize % alignment == 0 && alignment.nonzeroBitCount == 1, "bad chunk geometry")
         self.lane = lane
         self.ioSize = ioSize
+        size = ioSize
+        nextChunkSize = ioSize
         self.mergeGap = mergeGap
         self.alignment = alignment
         self.limits = limits
@@ -54,6 +59,7 @@ struct ChunkBuilder {
             }
             if !open {
                 open = true
+                size = max(alignment, min(ioSize, nextChunkSize / alignment * alignment))
                 start = pending.start
                 end = pending.start
                 scope.removeAll(keepingCapacity: true)

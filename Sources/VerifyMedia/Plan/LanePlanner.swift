@@ -42,14 +42,14 @@ extension LanePlanner {
     /// A planner reading the lane's extents from the space map (or the
     /// whole lane when it is not `mapped`), with a device's read tuning.
     convenience init(lane: Lane, mount: MountAccess, scope: ScanScope, device: BlockDevice, tuning: ReadTuning,
-                     resumeFrom: UInt64?, timer: SpaceMapTimer?) {
+                     resumeFrom: UInt64?, timer: SpaceMapTimer?, yield: SpaceMapYield? = nil) {
         let source: any ExtentSource = lane.mapped
             ? FsmapExtentSource(stream: FsmapStream(mount: mount, device: mount.filesystem.fsmapDeviceNumber(device),
                                                     start: lane.range.start, end: lane.range.end, timer: timer),
                                 scope: scope)
             : WholeRangeSource(range: lane.range)
         self.init(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
-                  alignment: UInt64(device.logicalSectorSize), resumeFrom: resumeFrom)
+                  alignment: UInt64(device.logicalSectorSize), resumeFrom: resumeFrom, yield: yield)
     }
 }
 
@@ -65,10 +65,16 @@ final class LanePlanner {
     private var finished = false
     /// Wall time spent waiting for the source (GETFSMAP), for `--bench`.
     private(set) var mapNanoseconds: UInt64 = 0
+    /// Small chunks while reading makes way for the space map.
+    private let yield: SpaceMapYield?
+    private let ioSize: UInt64
 
-    init(lane: Lane, source: any ExtentSource, ioSize: UInt64, mergeGap: UInt64, alignment: UInt64, resumeFrom: UInt64?) {
+    init(lane: Lane, source: any ExtentSource, ioSize: UInt64, mergeGap: UInt64, alignment: UInt64, resumeFrom: UInt64?,
+         yield: SpaceMapYield? = nil) {
         self.lane = lane
         self.source = source
+        self.yield = yield
+        self.ioSize = ioSize
         let start = min(max(lane.range.start, resumeFrom ?? lane.range.start), lane.range.end)
         builder = ChunkBuilder(lane: lane.index, ioSize: ioSize, mergeGap: mergeGap, alignment: alignment,
                                limits: ByteRange(start, lane.range.end))
@@ -81,6 +87,7 @@ final class LanePlanner {
 
     /// The next chunk, or nil when the lane is fully planned.
     func next() throws(Errno) -> Chunk? {
+        if let yield { builder.nextChunkSize = yield.chunkSize(ioSize: ioSize) }
         while !finished {
             if let chunk = builder.nextChunk() { return chunk }
             if let extent = try nextExtent() {

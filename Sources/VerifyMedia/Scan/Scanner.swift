@@ -93,12 +93,13 @@ public final class Scanner: Sendable {
             ledger.progress.estimated.store(plan.layout > 0 ? Scanner.estimate(device, filesystem, options.scope)
                                                              : plan.lanes.reduce(0) { $0 + $1.range.count },
                                             ordering: .relaxed)
+            let yield = SpaceMapYield(progress: ledger.progress, timer: ledger.spaceMap, tuning: tuning)
             let planners = plan.lanes.map {
                 LanePlanner(lane: $0, mount: mount, scope: options.scope, device: device, tuning: tuning,
-                            resumeFrom: plan.resumption.resumeFrom[$0.index], timer: ledger.spaceMap)
+                            resumeFrom: plan.resumption.resumeFrom[$0.index], timer: ledger.spaceMap, yield: yield)
             }
             let pacer = Pacer(limiter: limiter, foregroundYield: options.background ? ForegroundYield(device: device) : nil,
-                              spaceMapYield: SpaceMapYield(progress: ledger.progress, timer: ledger.spaceMap, tuning: tuning))
+                              spaceMapYield: yield)
             do {
                 fds.append(try FileDescriptor.open(device.path, O_RDONLY | CXFS_O_DIRECT))
             } catch {

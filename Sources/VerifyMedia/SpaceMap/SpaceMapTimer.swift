@@ -7,10 +7,13 @@ import Synchronization
 /// the btrees and the copy of the records, charged to the scan).
 final class SpaceMapTimer: Sendable {
     private let state = Mutex((active: 0, since: UInt64(0), busy: UInt64(0), records: UInt64(0), cpu: UInt64(0)))
-    /// GETFSMAP calls under way, read without the lock (`SpaceMapYield`).
+    /// GETFSMAP calls under way, and when the last one ended, read without
+    /// the lock (`SpaceMapYield`).
     private let calls = Atomic<Int>(0)
+    private let lastEnded = Atomic<UInt64>(0)
 
     var isMapping: Bool { calls.load(ordering: .relaxed) > 0 }
+    var lastCallEnded: UInt64 { lastEnded.load(ordering: .relaxed) }
 
     func callStarted() {
         let now = monotonicNanoseconds()
@@ -23,6 +26,7 @@ final class SpaceMapTimer: Sendable {
 
     func callEnded(records: Int, cpuNanoseconds: UInt64) {
         let now = monotonicNanoseconds()
+        lastEnded.store(now, ordering: .relaxed)
         calls.subtract(1, ordering: .relaxed)
         state.withLock { state in
             state.active -= 1
