@@ -1,6 +1,7 @@
 # xfs_verify_media — build, test, demo, bench, install, package.
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/xfs_verify_media
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= /etc/systemd/system
 CRONDIR   ?= /etc/cron.d
@@ -102,8 +103,10 @@ reap:
 
 # install: the release binary (or INSTALL_BINARY=path, which skips the
 # release build; never a package install), stripped; xfs_verify_media_all;
+# xfs_verify_media_fail (the failure mailer of the units) in LIBEXECDIR;
 # every man page in man/; the systemd units and the cron file (their
-# /usr/local/sbin rewritten to SBINDIR, and in the man pages the unit
+# /usr/local/sbin rewritten to SBINDIR, /usr/local/lib/xfs_verify_media to
+# LIBEXECDIR, and in the man pages the unit
 # directory to UNITDIR; the cron line disabled); bash, zsh
 # and fish completions. DESTDIR and the directories below for packages.
 # uninstall removes exactly these files; /var/lib/xfs_verify_media
@@ -114,11 +117,12 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITS     := $(notdir $(wildcard systemd/*.service systemd/*.timer))
 MANPAGES  := $(notdir $(wildcard man/*.[1-8]))
-SBIN_REWRITE := sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
+SBIN_REWRITE := sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/lib/xfs_verify_media/|$(LIBEXECDIR)/|g'
 
 install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),product)
 	install -D -m 0755 -s $(INSTALL_BINARY) $(DESTDIR)$(SBINDIR)/xfs_verify_media
 	install -D -m 0755 scripts/xfs_verify_media_all $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
+	install -D -m 0755 scripts/xfs_verify_media_fail $(DESTDIR)$(LIBEXECDIR)/xfs_verify_media_fail
 	for m in $(MANPAGES); do \
 	  install -d -m 0755 $(DESTDIR)$(MANDIR)/man$${m##*.} && \
 	  $(SBIN_REWRITE) -e 's|/etc/systemd/system/|$(UNITDIR)/|g' man/$$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m && \
@@ -140,6 +144,8 @@ install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),product)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xfs_verify_media $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
+	rm -f $(DESTDIR)$(LIBEXECDIR)/xfs_verify_media_fail
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media $(DESTDIR)$(ZSHCOMPDIR)/_xfs_verify_media \
 	  $(DESTDIR)$(FISHCOMPDIR)/xfs_verify_media.fish

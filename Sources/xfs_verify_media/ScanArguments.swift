@@ -53,6 +53,16 @@ struct ScanArguments: ParsableArguments {
     @Flag(help: "Continue the scan saved in the --checkpoint file, never re-reading what it verified; starts afresh if the file does not exist or belongs to another scan.")
     var resume = false
 
+    @Flag(help: "Like --resume, but only continue: do nothing (exit 0) when there is no checkpoint to resume; implies --resume.")
+    var resumeOnly = false
+
+    @Option(help: ArgumentHelp("Stop after DURATION with the progress saved in the --checkpoint file, e.g. 6h; the run exits 0 (a pause, not a failure).", valueName: "DURATION"))
+    var maxRuntime: Interval?
+
+    @Option(help: ArgumentHelp("Run only between these local times, e.g. 01:00-06:00: do nothing outside, stop at the end with the progress saved in the --checkpoint file and exit 0.", valueName: "HH:MM-HH:MM"),
+            transform: WindowArgument.parse)
+    var window: DailyWindow?
+
     @Flag(help: "Record this scan in the history of the filesystem and mark bad ranges new or known.")
     var history = false
 
@@ -84,8 +94,14 @@ struct ScanArguments: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
-        if resume && checkpoint == nil {
-            throw ValidationError("--resume needs --checkpoint FILE")
+        if (resume || resumeOnly) && checkpoint == nil {
+            throw ValidationError("--\(resumeOnly ? "resume-only" : "resume") needs --checkpoint FILE")
+        }
+        if (maxRuntime != nil || window != nil) && checkpoint == nil {
+            throw ValidationError("--\(window != nil ? "window" : "max-runtime") needs --checkpoint FILE, where the progress is saved for the next run")
+        }
+        if let maxRuntime, !(maxRuntime.seconds > 0) {
+            throw ValidationError("--max-runtime must be positive")
         }
         if let progressFD, fcntl(progressFD, F_GETFD) == -1 {
             throw ValidationError("-C \(progressFD): not an open file descriptor")
@@ -107,7 +123,9 @@ struct ScanArguments: ParsableArguments {
         settings.options.kernelReport = !noKernelReport
         settings.engine = engine
         settings.checkpoint = checkpoint
-        settings.resume = resume
+        settings.resume = resume || resumeOnly
+        settings.resumeOnly = resumeOnly
+        settings.limits = RunLimits(maxRuntime: maxRuntime?.seconds, window: window)
         if history || stateDir != nil || interval != nil {
             settings.historyDirectory = stateDir ?? History.defaultDirectory
         }

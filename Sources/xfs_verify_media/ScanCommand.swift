@@ -52,7 +52,11 @@ struct ScanCommand: VerifyMediaCommand {
         // inherits the blocked signals, so only the watcher receives them.
         let stop = StopSignal()
         SignalWatcher.start(stop)
-        let observer = ScanObserver(verbose: verbose, quiet: quiet, progressFD: arguments.progressFD)
+        // Under a Type=notify unit: running from now on (a run that has
+        // nothing to do ends before any scan would have said so).
+        let notify = SystemdNotify()
+        notify?.send(["READY=1"])
+        let observer = ScanObserver(verbose: verbose, quiet: quiet, progressFD: arguments.progressFD, notify: notify)
         do throws(VerifyMediaError) {
             switch try ScanSession(arguments.settings).run(stop: stop, observer: observer) {
             case .skipped(let filesystem, let age):
@@ -60,8 +64,18 @@ struct ScanCommand: VerifyMediaCommand {
                     observer.say("\(filesystem.mountPoint): last complete scan \(ScanCommand.formatAge(age)) ago, younger than --interval; nothing to do")
                 }
                 return .status([])
+            case .idle(let filesystem, let reason):
+                if !quiet { observer.say("\(filesystem.mountPoint): \(reason)") }
+                notify?.send(["STOPPING=1", "STATUS=\(reason)"])
+                return .status([])
             case .scanned(let report, let checkpointSaved):
                 try ReportOutput(json: json, file: arguments.report, bench: bench, verbose: verbose, quiet: quiet).write(report)
+                if report.pausedByChoice, let path = arguments.checkpoint {
+                    // Also with -q: the journal tells that the scan goes on next time.
+                    let done = observer.state?.outcome?.fraction.map(StatusText.percent) ?? "?"
+                    let next = arguments.window != nil ? "resumes next window" : "resumes with --resume"
+                    observer.say("\(report.scan.filesystem.mountPoint): paused, \(done) done, \(next) (progress in \(path))")
+                }
                 if checkpointSaved, case .signal(SIGTERM)? = report.scan.stopCause { return .signal(SIGTERM) }
                 return .status(report.exitStatus)
             }

@@ -2,17 +2,22 @@ import Glibc
 import VerifyMedia
 
 /// What the scan session says on the way: warnings on stderr (always),
-/// notes with -v, the progress bar on a terminal, `-C FD` lines.
+/// notes with -v, the progress bar on a terminal, `-C FD` lines, and under
+/// systemd the STATUS= line of the unit.
 final class ScanObserver: ScanSessionObserver {
     private let verbose: Bool
     private let quiet: Bool
     private let progressFD: Int32?
+    private let notify: SystemdNotify?
     private var display: ProgressDisplay?
+    /// The last state the session reported.
+    private(set) var state: ScanState?
 
-    init(verbose: Bool, quiet: Bool, progressFD: Int32?) {
+    init(verbose: Bool, quiet: Bool, progressFD: Int32?, notify: SystemdNotify?) {
         self.verbose = verbose
         self.quiet = quiet
         self.progressFD = progressFD
+        self.notify = notify
     }
 
     /// One line on stderr, as the command's own.
@@ -31,4 +36,10 @@ final class ScanObserver: ScanSessionObserver {
     }
 
     func scanFinished() { display?.finish() }
+
+    func stateChanged(_ state: ScanState) {
+        self.state = state
+        let status = "STATUS=\(StatusText.line(state))"
+        notify?.send(state.phase == .finished ? ["STOPPING=1", status] : [status])
+    }
 }

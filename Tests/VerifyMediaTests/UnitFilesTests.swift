@@ -15,7 +15,10 @@ enum Scheduled {
     static var unitDirectory: String { RepoPaths.root + "/systemd" }
     static var allScript: String { RepoPaths.root + "/scripts/xfs_verify_media_all" }
     static let units = ["xfs_verify_media@.service", "xfs_verify_media@.timer",
-                        "xfs_verify_media_all.service", "xfs_verify_media_all.timer"]
+                        "xfs_verify_media_all.service", "xfs_verify_media_all.timer",
+                        "xfs_verify_media_continue@.service", "xfs_verify_media_continue@.timer",
+                        "xfs_verify_media_fail@.service"]
+    static var failScript: String { RepoPaths.root + "/scripts/xfs_verify_media_fail" }
 
     static let binaryMissing: String? =
         access(RepoPaths.binary, X_OK) == 0 ? nil : "\(RepoPaths.binary) is not built (swift build)"
@@ -125,6 +128,10 @@ enum Scheduled {
         "/etc/systemd/system/xfs_verify_media@.timer": 0o644,
         "/etc/systemd/system/xfs_verify_media_all.service": 0o644,
         "/etc/systemd/system/xfs_verify_media_all.timer": 0o644,
+        "/etc/systemd/system/xfs_verify_media_continue@.service": 0o644,
+        "/etc/systemd/system/xfs_verify_media_continue@.timer": 0o644,
+        "/etc/systemd/system/xfs_verify_media_fail@.service": 0o644,
+        "/usr/local/lib/xfs_verify_media/xfs_verify_media_fail": 0o755,
         "/etc/cron.d/xfs_verify_media": 0o644,
     ]
 
@@ -174,8 +181,13 @@ enum Scheduled {
                           "/usr/share/fish/vendor_completions.d/xfs_verify_media.fish",
                           "/usr/lib/systemd/system/xfs_verify_media@.service", "/usr/lib/systemd/system/xfs_verify_media@.timer",
                           "/usr/lib/systemd/system/xfs_verify_media_all.service", "/usr/lib/systemd/system/xfs_verify_media_all.timer",
+                          "/usr/lib/systemd/system/xfs_verify_media_continue@.service",
+                          "/usr/lib/systemd/system/xfs_verify_media_continue@.timer",
+                          "/usr/lib/systemd/system/xfs_verify_media_fail@.service", "/usr/lib/xfs_verify_media/xfs_verify_media_fail",
                           "/etc/cron.d/xfs_verify_media"]))
-        for unit in ["xfs_verify_media@.service", "xfs_verify_media_all.service"] {
+        #expect(try Scheduled.read(root + "/usr/lib/systemd/system/xfs_verify_media_fail@.service")
+                    .contains("ExecStart=/usr/lib/xfs_verify_media/xfs_verify_media_fail "))
+        for unit in ["xfs_verify_media@.service", "xfs_verify_media_all.service", "xfs_verify_media_continue@.service"] {
             let text = try Scheduled.read(root + "/usr/lib/systemd/system/" + unit)
             #expect(text.contains("ExecStart=/usr/sbin/"), "\(unit)")
             #expect(!text.contains("/usr/local/"), "\(unit) still names /usr/local")
@@ -201,7 +213,9 @@ enum Scheduled {
         let environment = ["MANPATH": root + "/usr/local/share/man"]
         let instances = ["xfs_verify_media@srv-data.service", "xfs_verify_media@srv-data.timer",
                          "xfs_verify_media@-.service", "xfs_verify_media@var-tmp-my\\x2ddisk.service",
-                         "xfs_verify_media_all.service", "xfs_verify_media_all.timer"]
+                         "xfs_verify_media_all.service", "xfs_verify_media_all.timer",
+                         "xfs_verify_media_continue@srv-data.service", "xfs_verify_media_continue@srv-data.timer",
+                         "xfs_verify_media_fail@srv-data.service"]
         let templates = Scheduled.units.map { root + "/etc/systemd/system/" + $0 }
         for arguments in instances.map({ [$0] }) + [templates] {
             let run = try runCommand(["systemd-analyze", "verify", "--root=\(root)"] + arguments,
@@ -245,10 +259,12 @@ enum Scheduled {
             #expect(words[index + 1] == value, "\(option): \(exec)")
         }
         #expect(words.contains("--interval"))
+        #expect(words.dropLast().last == "$XVM_OPTIONS", "options from /etc/default/xfs_verify_media or a drop-in: \(exec)")
+        #expect(try Scheduled.values("OnFailure", in: unit) == ["xfs_verify_media_fail@%i.service"])
 
         let settings = Dictionary(try Scheduled.settings(unit).map { ($0.key, $0.value) }) { first, _ in first }
         let expected: [String: String] = [
-            "Type": "oneshot", "ProtectSystem": "strict", "ProtectHome": "read-only", "PrivateTmp": "no",
+            "Type": "notify", "ProtectSystem": "strict", "ProtectHome": "read-only", "PrivateTmp": "no",
             "PrivateDevices": "no", "DevicePolicy": "closed", "DeviceAllow": "block-* r", "NoNewPrivileges": "yes",
             "PrivateNetwork": "yes", "RestrictAddressFamilies": "AF_UNIX", "Nice": "19", "IOSchedulingClass": "idle",
             "ConditionACPower": "true", "ConditionPathIsMountPoint": "%f", "ReadWritePaths": "/var/lib/xfs_verify_media",
