@@ -73,6 +73,17 @@ struct ScanArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Do nothing if the last complete scan recorded in the history is younger than DURATION, e.g. 30d; implies --history.", valueName: "DURATION"))
     var interval: Interval?
 
+    @Flag(help: "Read again only the ranges the history (or --recheck-from) knows to be bad, and say which read good now (healed) and which are still bad; recorded in the history.")
+    var recheck = false
+
+    @Option(help: ArgumentHelp("Recheck the bad ranges of this JSON report instead of the history's; implies --recheck.", valueName: "FILE"),
+            completion: .file())
+    var recheckFrom: String?
+
+    @Option(help: ArgumentHelp("Write the scan's figures and progress to FILE in the node_exporter textfile format (atomically), e.g. /var/lib/prometheus/node-exporter/xfs_verify_media.prom.", valueName: "FILE"),
+            completion: .file())
+    var metrics: String?
+
     @Flag(help: "Benchmark: report throughput per device and group, and read latency percentiles.")
     var bench = false
 
@@ -106,9 +117,29 @@ struct ScanArguments: ParsableArguments {
         if let progressFD, fcntl(progressFD, F_GETFD) == -1 {
             throw ValidationError("-C \(progressFD): not an open file descriptor")
         }
+        if isRecheck {
+            let clashing = [("--checkpoint", checkpoint != nil), ("--resume", resume), ("--resume-only", resumeOnly),
+                            ("--max-runtime", maxRuntime != nil), ("--window", window != nil), ("--interval", interval != nil),
+                            ("--bench", bench), ("--metrics", metrics != nil)]
+            if let (option, _) = clashing.first(where: { $0.1 }) {
+                throw ValidationError("--recheck reads only known bad ranges: \(option) does not go with it")
+            }
+        }
         if verbose && quiet {
             throw ValidationError("--verbose and --quiet exclude each other")
         }
+    }
+
+    var isRecheck: Bool { recheck || recheckFrom != nil }
+
+    /// The recheck's settings, from the options.
+    var recheckSettings: RecheckSession.Settings {
+        var settings = RecheckSession.Settings(path: path ?? ".")
+        settings.options = self.settings.options
+        settings.engine = engine
+        settings.reportFile = recheckFrom
+        settings.historyDirectory = recheckFrom != nil && !history && stateDir == nil ? nil : stateDir ?? History.defaultDirectory
+        return settings
     }
 
     /// The session's settings, from the options.

@@ -56,7 +56,9 @@ struct ScanCommand: VerifyMediaCommand {
         // nothing to do ends before any scan would have said so).
         let notify = SystemdNotify()
         notify?.send(["READY=1"])
-        let observer = ScanObserver(verbose: verbose, quiet: quiet, progressFD: arguments.progressFD, notify: notify)
+        let observer = ScanObserver(verbose: verbose, quiet: quiet, progressFD: arguments.progressFD, notify: notify,
+                                    metrics: arguments.metrics)
+        if arguments.isRecheck { return recheck(stop: stop, observer: observer) }
         do throws(VerifyMediaError) {
             switch try ScanSession(arguments.settings).run(stop: stop, observer: observer) {
             case .skipped(let filesystem, let age):
@@ -79,6 +81,34 @@ struct ScanCommand: VerifyMediaCommand {
                 if checkpointSaved, case .signal(SIGTERM)? = report.scan.stopCause { return .signal(SIGTERM) }
                 return .status(report.exitStatus)
             }
+        } catch {
+            observer.say(error.description)
+            return .status(error.exitStatus)
+        }
+    }
+
+    /// --recheck: the ranges still bad as the report has them, then those healed.
+    private func recheck(stop: StopSignal, observer: ScanObserver) -> CommandExit {
+        do throws(VerifyMediaError) {
+            let outcome = try RecheckSession(arguments.recheckSettings).run(stop: stop, observer: observer)
+            let rendered = RecheckReport(outcome)
+            let encoded = Array((rendered.json.serialized() + "\n").utf8)
+            if let file = arguments.report {
+                do {
+                    try AtomicFile.write(encoded, to: file)
+                } catch {
+                    throw .operational("\(file): cannot write the report: \(error)")
+                }
+            }
+            let report = outcome.report
+            if arguments.json {
+                Output.standardOutput.write(String(decoding: encoded, as: UTF8.self))
+            } else {
+                var lines = TextReport(report).findingLines
+                if !arguments.quiet { lines += rendered.healedLines + [rendered.summaryLine] }
+                if !lines.isEmpty { Output.standardOutput.write(lines.joined(separator: "\n") + "\n") }
+            }
+            return .status(report.exitStatus)
         } catch {
             observer.say(error.description)
             return .status(error.exitStatus)

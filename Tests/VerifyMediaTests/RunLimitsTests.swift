@@ -1,4 +1,5 @@
 import Testing
+import TestBed
 @testable import VerifyMedia
 
 @Suite("Run limits, state text, the state file's JSON")
@@ -63,5 +64,17 @@ struct RunLimitsTests {
                               bytesPerSecond: 100, secondsLeft: 2, outcome: nil, previous: outcome, lastComplete: 0.5)
         let read = try ScanState(fileContents: Array(state.json.serialized().utf8))
         #expect(read == state)
+    }
+
+    /// A mount point with a quote, a backslash and a newline: the labels stay valid for promtool.
+    @Test(.enabled(if: findExecutable("promtool") != nil, "promtool is not installed (Debian package prometheus)"))
+    func metricsLabelsAreEscaped() throws {
+        let state = ScanState(fsUUID: "u", mountPoint: "/srv/a \"b\" \\ \n", phase: .running, pid: 7, pidStart: 99, started: 1, updated: 2,
+                              engine: .uring, scope: .allocated, devices: [ScanState.Device(role: .data, path: "/dev/sda1", bytesDone: 1, bytesTotal: 3)],
+                              bytesPerSecond: 100.5, secondsLeft: 2, outcome: nil, previous: nil, lastComplete: nil)
+        let text = MetricsText.render(state)
+        #expect(text.contains(#"mountpoint="/srv/a \"b\" \\ \n""#), "\(text)")
+        let lint = try runCommand(["promtool", "check", "metrics"], stdin: text, timeout: .seconds(60))
+        #expect(lint.status == 0 && lint.stdout.isEmpty && lint.stderr.isEmpty, "\(lint)\n\(text)")
     }
 }

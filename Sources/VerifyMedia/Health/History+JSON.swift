@@ -44,7 +44,7 @@ extension History {
         self.init(fsUUID: try root.string("fs_uuid"), runs: try root.objects("runs", Run.init(json:)))
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         .object([("format", .string(format)), ("fs_uuid", .string(fsUUID)), ("runs", .array(runs.map(\.json)))])
     }
 }

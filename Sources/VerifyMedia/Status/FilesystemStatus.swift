@@ -66,8 +66,11 @@ extension ScanState.Outcome {
 
 extension History {
     /// The UUIDs of the histories in `directory`.
-    public static func recorded(directory: String) -> [String] {
-        directoryEntries(directory).compactMap { name in
+    public static func recorded(directory: String) -> [String] { recorded(names: directoryEntries(directory)) }
+
+    /// The UUIDs of those `names` that are history files ("UUID.json").
+    public static func recorded(names: [String]) -> [String] {
+        names.compactMap { name in
             guard name.hasSuffix(".json") else { return nil }
             let uuid = name.dropLast(5)
             let dashes = uuid.indices.filter { uuid[$0] == "-" }.map { uuid.distance(from: uuid.startIndex, to: $0) }
