@@ -137,4 +137,9 @@ cat <<EOF
    --json for the machine-readable report, -b for a gentle background scan,
    man -l man/xfs_verify_media.8 for the rest.
 EOF
+
+# --- 6. status, as another shell sees it -----------------------------------------
+step "6. The scan's status, from another shell (also while it runs)"
+echo "   ${B}# xfs_verify_media status $MNT$R"
+"$BINARY" status "$MNT"
 exit 0

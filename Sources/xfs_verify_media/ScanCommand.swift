@@ -29,7 +29,12 @@ struct ScanCommand: VerifyMediaCommand {
         resumed (another filesystem, a grown one, another scope or version) is moved to \
         FILE.rejected with a warning, and the scan starts afresh. Stopped by SIGTERM with \
         its progress saved in the --checkpoint file, the scan ends by SIGTERM itself (a \
-        clean stop for systemd); otherwise an interrupted scan exits 4.
+        clean stop for systemd); otherwise an interrupted scan exits 4. A scan stopped at its \
+        --max-runtime or --window deadline with its checkpoint saved is paused, not failed: \
+        it exits 0 (media errors found so far still set their bits).
+
+        While it runs, 'xfs_verify_media status' in another shell shows its progress (from \
+        /run/xfs_verify_media/UUID.state); under systemd, STATUS= lines do (Type=notify).
 
         Exit status, bits OR-ed: 0 all verified and readable; 1 media errors found; \
         2 media errors hit file data; 4 something in scope could not be verified \

@@ -269,6 +269,33 @@ enum Docs {
         }
     }
 
+    /// Every subcommand --help lists (besides scan) has its paragraph in the
+    /// man page's SUBCOMMANDS and an example in README and EXAMPLES; every
+    /// unit is in the man page's FILES and in README.
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func subcommandsAndUnitsAreDocumented() throws {
+        let help = try Docs.help()
+        let listed = help.split(separator: "\n").drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst()
+            .compactMap { $0.hasPrefix("  ") && !$0.hasPrefix("   ") ? $0.split(separator: " ").first.map(String.init) : nil }
+            .filter { $0.allSatisfy(\.isLowercase) }
+        #expect(Set(listed) == ["scan", "status", "history"], "\(help)")
+        let page = try Docs.read(Docs.manPagePath)
+        let subcommands = Docs.section("SUBCOMMANDS", of: page).map(Docs.plain)
+        let examples = Docs.section("EXAMPLES", of: page).map(Docs.plain).joined(separator: "\n")
+        let readme = try Docs.read(Docs.readmePath)
+        for name in listed where name != "scan" {
+            #expect(subcommands.contains { $0.hasPrefix(name + " [") }, "man page SUBCOMMANDS lacks \(name)")
+            #expect(examples.contains("xfs_verify_media \(name) "), "man page EXAMPLES lacks \(name)")
+            #expect(readme.contains("xfs_verify_media \(name) "), "README lacks an example of \(name)")
+        }
+        let files = Docs.section("FILES", of: page).map(Docs.plain).joined(separator: " ")
+        for unit in Scheduled.units {
+            #expect(files.contains("/etc/systemd/system/" + unit), "man page FILES lacks \(unit)")
+            #expect(readme.contains(unit.replacingOccurrences(of: ".service", with: "").replacingOccurrences(of: ".timer", with: "")),
+                    "README lacks \(unit)")
+        }
+    }
+
     // MARK: README
 
     @Test func readmeTellsANewcomerWhatToRun() throws {

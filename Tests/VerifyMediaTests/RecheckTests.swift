@@ -42,6 +42,9 @@ struct RecheckTests {
 
             let json = try runTool(["--recheck", "--json", "--state-dir", state, bed.mountPoint])
             let object = try json.jsonObject()
+            if Harness.jsonschemaPython != nil {
+                #expect(try ReportTests().schemaErrors([json.stdout]).isEmpty, "the recheck's report follows the schema")
+            }
             let again = object["recheck"] as? [String: Any]
             #expect((again?["rechecked_ranges"] as? [Any])?.count == 1, "the healed range is no longer known bad: \(json)")
             #expect((again?["healed_ranges"] as? [Any])?.isEmpty == true)
