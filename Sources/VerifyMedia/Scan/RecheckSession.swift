@@ -37,9 +37,7 @@ public struct RecheckSession {
     public init(_ settings: Settings) { self.settings = settings }
 
     public func run(stop: StopSignal, observer: some ScanSessionObserver) throws(VerifyMediaError) -> Outcome {
-        guard Privileges.canScan else {
-            throw .operational("must be run as root: reading block devices and naming owners need CAP_SYS_ADMIN")
-        }
+        try Privileges.checkCanScan()
         let filesystem = try FilesystemProbe.probe(settings.path)
         let lock: ScanLock
         do {

@@ -71,9 +71,7 @@ public struct ScanSession {
     /// Runs the session. `stop` ends the scan early (signals: start
     /// `SignalWatcher` before calling, as no thread may exist before it).
     public func run(stop: StopSignal, observer: some ScanSessionObserver) throws(VerifyMediaError) -> Outcome {
-        guard Privileges.canScan else {
-            throw .operational("must be run as root: reading block devices and naming owners need CAP_SYS_ADMIN")
-        }
+        try Privileges.checkCanScan()
         let filesystem = try FilesystemProbe.probe(settings.path)
         try settings.options.validate(for: filesystem)
         let lock: ScanLock?
