@@ -6,9 +6,9 @@ extension History {
     /// to the scan that resumes them. A range that healed and fails again
     /// is news: the drive's remapping did not last.
     public func status(of bad: BadRange, scope: ScanScope) -> HistoryStatus {
-        guard let last = lastComplete(covering: scope), let index = runs.lastIndex(where: { $0.started == last.started }) else {
-            return .new
-        }
+        // By position: runs started in the same second are told apart.
+        guard let index = lastCompleteIndex(covering: scope) else { return .new }
+        let last = runs[index]
         let range = Range(device: bad.device, startDaddr: bad.range.start >> 9, endDaddr: bad.range.end >> 9, error: bad.error.name)
         guard last.badRanges.contains(where: { $0.overlaps(range) }) else { return .new }
         let healedSince = runs[index...].contains { run in

@@ -65,7 +65,12 @@ public struct History: Sendable {
 
     /// The last complete scan of at least this scope (rechecks do not count).
     public func lastComplete(covering scope: ScanScope) -> Run? {
-        runs.last { $0.kind == .scan && $0.complete && ($0.scope == scope || $0.scope == .device || ($0.scope == .allocated && scope == .data)) }
+        lastCompleteIndex(covering: scope).map { runs[$0] }
+    }
+
+    /// Where in `runs` the last complete scan of at least this scope is.
+    func lastCompleteIndex(covering scope: ScanScope) -> Int? {
+        runs.lastIndex { $0.kind == .scan && $0.complete && ($0.scope == scope || $0.scope == .device || ($0.scope == .allocated && scope == .data)) }
     }
 
     public mutating func record(_ report: Report, kind: Kind = .scan, healed: [OwnedBadRange] = []) {
