@@ -1,8 +1,11 @@
 #define _GNU_SOURCE
 #include "CXFS.h"
 
+#include <errno.h>
 #include <fcntl.h>
 
+#include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +22,28 @@ int CXFS_gettid(void)
 int CXFS_ioprio_get(int which, int who)
 {
 	return (int)syscall(SYS_ioprio_get, which, who);
+}
+
+__u64 CXFS_unique_mount_id(const char *path)
+{
+	struct statx stx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &stx) != 0)
+		return 0;
+	if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE)) {
+		errno = EOPNOTSUPP;
+		return 0;
+	}
+	return stx.stx_mnt_id;
+}
+
+int CXFS_fanotify_init(unsigned int flags, unsigned int event_f_flags)
+{
+	return fanotify_init(flags, event_f_flags);
+}
+
+int CXFS_fanotify_mark(int fd, unsigned int flags, __u64 mask, int dirfd, const char *path)
+{
+	return fanotify_mark(fd, flags, mask, dirfd, path);
 }
 
 
@@ -40,6 +65,7 @@ const unsigned long CXFS_XFS_IOC_PATH_TO_HANDLE = XFS_IOC_PATH_TO_HANDLE;
 const unsigned long CXFS_XFS_IOC_FD_TO_HANDLE = XFS_IOC_FD_TO_HANDLE;
 const unsigned long CXFS_XFS_IOC_OPEN_BY_HANDLE = XFS_IOC_OPEN_BY_HANDLE;
 const unsigned long CXFS_XFS_IOC_BULKSTAT = XFS_IOC_BULKSTAT;
+const unsigned long CXFS_FICLONERANGE = FICLONERANGE;
 
 const int CXFS_O_DIRECT = O_DIRECT;
 const int CXFS_O_NOATIME = O_NOATIME;
