@@ -61,6 +61,13 @@ enum LaneLayout {
         }
     }
 
+    /// One lane per range (`ScanOptions.ranges`), named after its place.
+    static func lanes(for role: DeviceRole, ranges: [ByteRange]) -> [Lane] {
+        ranges.enumerated().map { index, range in
+            Lane(index: index, role: role, name: "daddr \(range.start >> 9)", range: range)
+        }
+    }
+
     /// 1 GiB: a piece GETFSMAP streams in well under a second even when
     /// densely fragmented, small enough that four of them planned at once
     /// keep ahead of the reads.

@@ -8,34 +8,7 @@ public struct TextReport {
     /// Lines about damage, unverified and flaky ranges, and errors.
     public var findingLines: [String] {
         let mount = report.scan.filesystem.mountPoint
-        var lines: [String] = []
-        for owned in report.badRanges {
-            let bad = owned.bad
-            let note = owned.status == "new" ? " [new]" : ""
-            let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
-            for owner in owned.owners {
-                switch owner {
-                case .file(let file):
-                    let names = file.paths.isEmpty
-                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")"]
-                        : file.paths
-                    let what: String = switch file.fork {
-                    case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
-                    case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
-                    case .attr: "media error in extended attributes"
-                    case .bmbt: "media error in extent map"
-                    }
-                    lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
-                case .metadata(let kind, let group):
-                    let location = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
-                    lines.append("\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")
-                case .free:
-                    lines.append("\(mount): \(place): media error in free space (\(bad.error.name))\(note)")
-                case .unknown:
-                    lines.append("\(mount): \(place): media error, owner unknown (\(bad.error.name))\(note)")
-                }
-            }
-        }
+        var lines = report.badRanges.flatMap { ownerLines($0).map(\.text) }
         for range in report.scan.unverifiedRanges {
             lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason) error (\(range.error.name))")
         }
@@ -44,6 +17,37 @@ public struct TextReport {
         }
         lines += (report.scan.errors + report.errors).map { "\(mount): error: \($0)" }
         return lines
+    }
+
+    /// One line per owner of a bad range (per name, for a file with several).
+    public func ownerLines(_ owned: OwnedBadRange) -> [(owner: Owner, path: String?, text: String)] {
+        let mount = report.scan.filesystem.mountPoint
+        let bad = owned.bad
+        let note = owned.status == "new" ? " [new]" : ""
+        let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
+        return owned.owners.flatMap { owner -> [(owner: Owner, path: String?, text: String)] in
+            switch owner {
+            case .file(let file):
+                let names: [String?] = file.paths.isEmpty ? [nil] : file.paths
+                let what: String = switch file.fork {
+                case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
+                case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
+                case .attr: "media error in extended attributes"
+                case .bmbt: "media error in extent map"
+                }
+                return names.map { path in
+                    let name = path ?? "\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")"
+                    return (owner, path, "\(name): \(what) (\(bad.error.name))\(note)")
+                }
+            case .metadata(let kind, let group):
+                let location = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                return [(owner, nil, "\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")]
+            case .free:
+                return [(owner, nil, "\(mount): \(place): media error in free space (\(bad.error.name))\(note)")]
+            case .unknown:
+                return [(owner, nil, "\(mount): \(place): media error, owner unknown (\(bad.error.name))\(note)")]
+            }
+        }
     }
 
     /// Why the scan did not cover everything, when it did not.

@@ -12,6 +12,10 @@ public struct ScanOptions: Sendable {
     public var mergeGap: UInt64 = 64 << 10
     /// Per device and lane: where a resumed scan starts.
     public var resumeFrom: [DeviceRole: [Int: UInt64]] = [:]
+    /// Only these byte ranges of these devices, whole (free space too),
+    /// instead of the scope: what watch mode verifies around a reported
+    /// media error. Sorted, not overlapping, sector-aligned.
+    public var ranges: [DeviceRole: [ByteRange]]?
 
     public init() {}
 

@@ -31,14 +31,18 @@ public final class Scanner: Sendable {
             if let wanted = options.devices, !wanted.contains(device.role) { continue }
             // The log holds no file data.
             if options.scope == .data && device.role == .log { continue }
+            let ranges = options.ranges.map { $0[device.role] ?? [] }
+            if ranges?.isEmpty == true { continue }
             let tuning = options.tuning(for: device, engine: engine)
-            let lanes = LaneLayout.lanes(for: device, geometry: filesystem.geometry, scope: options.scope)
+            let lanes = ranges.map { LaneLayout.lanes(for: device.role, ranges: $0) }
+                ?? LaneLayout.lanes(for: device, geometry: filesystem.geometry, scope: options.scope)
             let resume = options.resumeFrom[device.role] ?? [:]
             let scan = DeviceScan(device: device, filesystem: filesystem, tuning: tuning, lanes: lanes, resumeFrom: resume,
                                   findings: findings, stop: stop, limiter: limiter, background: options.background)
-            scan.counters.bytesEstimated.store(Scanner.estimate(device, filesystem, options.scope), ordering: .relaxed)
+            scan.counters.bytesEstimated.store(ranges.map { $0.totalBytes } ?? Scanner.estimate(device, filesystem, options.scope),
+                                               ordering: .relaxed)
             planners.append(lanes.map { lane in
-                let source: any ExtentSource = options.scope == .device
+                let source: any ExtentSource = options.scope == .device || ranges != nil
                     ? WholeRangeSource(range: lane.range)
                     : FsmapExtentSource(stream: FsmapStream(filesystem: filesystem, device: filesystem.fsmapDeviceNumber(device),
                                                             start: lane.range.start, end: lane.range.end,

@@ -27,6 +27,11 @@ public struct FileDescriptor: Sendable, Hashable {
         try retryingOnInterrupt { Glibc.pread(rawValue, buffer, count, off_t(offset)) }
     }
 
+    /// One pwrite(2); returns the byte count, which may be short.
+    public func write(_ buffer: UnsafeRawPointer, count: Int, at offset: UInt64) throws(Errno) -> Int {
+        try retryingOnInterrupt { Glibc.pwrite(rawValue, buffer, count, off_t(offset)) }
+    }
+
     /// Writes all of `bytes`, however many write(2) calls it takes.
     public func write(_ bytes: [UInt8]) throws(Errno) {
         var done = 0
