@@ -94,6 +94,11 @@ struct ScanCommand {
             }
         }
         try output(report)
+        if let backup = options.restoreFrom {
+            let restored = Restorer(filesystem: filesystem, options: RestoreOptions(backupDirectory: backup, commit: options.yes),
+                                    engine: selection.kind).restore(report)
+            if !restored.isEmpty { FileHandleOutput.standardOutput.write(restored.map(\.message).joined(separator: "\n") + "\n") }
+        }
         return report.exitStatus
     }
 

@@ -24,7 +24,14 @@ struct XfsVerifyMedia: ParsableCommand {
         Exit status, bits OR-ed: 0 all verified and readable; 1 media errors found; \
         2 media errors hit file data; 4 something in scope could not be verified \
         (permissions, engine failure, interruption, device gone); 8 usage error; \
-        16 media errors not seen by the last recorded scan (--history).
+        16 media errors not seen by the last recorded scan (--history); \
+        32 (watch) another program holds the filesystem's health monitor.
+
+        Watching (Linux 7.0): 'xfs_verify_media watch [options] PATH' follows the \
+        kernel's health monitor of one filesystem, verifies and names what it \
+        reports, repairs metadata and restores lost data when asked; \
+        'xfs_verify_media watch-mounts [--dry-run]' starts a watcher for every XFS \
+        mount. See 'xfs_verify_media watch --help'.
         """,
         version: version
     )
@@ -77,6 +84,12 @@ struct XfsVerifyMedia: ParsableCommand {
     @Option(help: ArgumentHelp("Do nothing if the last complete scan recorded in the history is younger than DURATION, e.g. 30d; implies --history.", valueName: "DURATION"))
     var interval: Interval?
 
+    @Option(help: ArgumentHelp("After the scan, restore file data lost to bad sectors from the copy at the same relative path under DIR, when that copy matches every readable byte of the file.", valueName: "DIR"))
+    var restoreFrom: String?
+
+    @Flag(help: "With --restore-from: write. Without it, only say what would be restored.")
+    var yes = false
+
     @Flag(help: "Benchmark: report throughput per device and group, and read latency percentiles.")
     var bench = false
 
@@ -108,31 +121,51 @@ struct XfsVerifyMedia: ParsableCommand {
         if verbose && quiet {
             throw ValidationError("--verbose and --quiet exclude each other")
         }
+        if yes && restoreFrom == nil {
+            throw ValidationError("--yes needs --restore-from DIR")
+        }
+        if restoreFrom != nil && json {
+            throw ValidationError("--restore-from prints what it does; it cannot go with --json (use --report FILE)")
+        }
     }
 
     /// Exit codes of the contract: argument errors are 8, not the
     /// argument parser's 64.
     static func main() {
-        let command: XfsVerifyMedia
-        do {
-            command = try parse()
-        } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
-            let message = fullMessage(for: error)
-            FileHandleOutput.standardError.write("xfs_verify_media: \(message)\n")
-            if !message.contains("Usage:") {
-                FileHandleOutput.standardError.write(usageString() + "\nSee 'xfs_verify_media --help'.\n")
-            }
-            Glibc.exit(ExitStatus.usage.rawValue)
+        // Watch mode's commands come first as a word of their own; anything
+        // else is a scan.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "watch": Glibc.exit(parseCommandLine(WatchCommand.self, Array(arguments.dropFirst()), help: "watch").execute())
+        case "watch-mounts": Glibc.exit(parseCommandLine(WatchMountsCommand.self, Array(arguments.dropFirst()), help: "watch-mounts").execute())
+        default: break
         }
+        let command = parseCommandLine(XfsVerifyMedia.self, arguments, help: nil)
         if command.printVersion {
             print("xfs_verify_media \(version)")
             Glibc.exit(0)
         }
         Glibc.exit(ScanCommand(command).execute().rawValue)
+    }
+}
+
+/// Parses a command line; help goes to stdout with status 0, errors to
+/// stderr with the contract's usage status 8 (not the argument parser's 64).
+func parseCommandLine<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String], help subcommand: String?) -> Command {
+    do {
+        return try type.parse(arguments)
+    } catch {
+        if type.exitCode(for: error) == .success {
+            print(type.fullMessage(for: error))
+            Glibc.exit(0)
+        }
+        let message = type.fullMessage(for: error)
+        FileHandleOutput.standardError.write("xfs_verify_media: \(message)\n")
+        if !message.contains("Usage:") {
+            let help = subcommand.map { "xfs_verify_media \($0) --help" } ?? "xfs_verify_media --help"
+            FileHandleOutput.standardError.write(type.usageString() + "\nSee '\(help)'.\n")
+        }
+        Glibc.exit(ExitStatus.usage.rawValue)
     }
 }
 
