@@ -11,12 +11,15 @@
 //     emulator, and, on the data and realtime devices, what the kernel's
 //     rmap walk sends: FILERANGE/DATALOST for file data, INODE/SICK for
 //     extent maps and extended attributes;
-//   - any 64-byte records sent as datagrams to the abstract AF_UNIX socket
-//     "xvm-healthmon/MAJ:MIN" (tests use it to inject events);
+//   - any 64-byte records sent as datagrams (up to 1024 records each) to
+//     the abstract AF_UNIX socket "xvm-healthmon/MAJ:MIN" (tests use it to
+//     inject events; a datagram is one burst);
 //   - UNMOUNT when the filesystem is mounted nowhere any more, then end of
 //     file, as the kernel detaches the monitor at unmount.
 // When the pipe is full, events are lost and counted, and a MOUNT/LOST
-// event with the count goes in before the next event that fits. The
+// event with the count goes in before the next event that fits. A burst
+// goes into the pipe with one write of the events that fit, so the reader
+// cannot make room halfway through it. The
 // socket's name is also the "one monitor per filesystem" rule: a second
 // XFS_IOC_HEALTH_MONITOR on the same filesystem, from any process, gets
 // EEXIST. Closing the read end detaches the monitor.
@@ -39,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -97,21 +101,44 @@ static struct monitor *find_monitor(int fd)
 	return NULL;
 }
 
-/* Queues one event, or counts it lost; a LOST event goes first when some were. */
-static void queue_event(struct monitor *m, const struct xfs_health_monitor_event *e)
+/* Whole events that fit in the queue now. */
+static size_t free_slots(struct monitor *m)
 {
+	int queued = 0;
+	if (ioctl(m->write_fd, FIONREAD, &queued) != 0 || queued < 0 || queued > QUEUE_BYTES)
+		return 0;
+	return (size_t)(QUEUE_BYTES - queued) / EVENT_SIZE;
+}
+
+/* Queues events, as many as fit, and counts the rest lost; a LOST event
+ * goes first when some were lost before. What fits goes in one write, so
+ * that a reader cannot make room halfway (a burst overflows the queue as it
+ * would in the kernel, whatever the reader does meanwhile). */
+static void queue_events(struct monitor *m, const struct xfs_health_monitor_event *events, size_t count)
+{
+	if (count == 0)
+		return;
 	if (m->lost) {
 		struct xfs_health_monitor_event lost;
 		event_init(&lost, XFS_HEALTH_MONITOR_DOMAIN_MOUNT, XFS_HEALTH_MONITOR_TYPE_LOST);
 		lost.e.lost.count = m->lost;
-		if (write(m->write_fd, &lost, sizeof(lost)) != EVENT_SIZE) {
-			m->lost++;
+		if (free_slots(m) == 0 || write(m->write_fd, &lost, sizeof(lost)) != EVENT_SIZE) {
+			m->lost += count;
 			return;
 		}
 		m->lost = 0;
 	}
-	if (write(m->write_fd, e, sizeof(*e)) != EVENT_SIZE)
-		m->lost++;
+	size_t fit = free_slots(m);
+	if (fit > count)
+		fit = count;
+	ssize_t written = fit ? write(m->write_fd, events, fit * sizeof(*events)) : 0;
+	size_t queued = written > 0 ? (size_t)written / sizeof(*events) : 0;
+	m->lost += count - queued;
+}
+
+static void queue_event(struct monitor *m, const struct xfs_health_monitor_event *e)
+{
+	queue_events(m, e, 1);
 }
 
 static int still_mounted(dev_t dev)
@@ -137,9 +164,11 @@ static int still_mounted(dev_t dev)
 static void *monitor_thread(void *arg)
 {
 	struct monitor *m = arg;
+	/* One datagram carries up to 1024 events (a burst, for tests). */
+	struct xfs_health_monitor_event *batch = malloc(1024 * sizeof(*batch));
 	int mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	int unmounted = 0;
-	for (;;) {
+	while (batch) {
 		struct pollfd p[3] = {
 			{ .fd = m->socket_fd, .events = POLLIN },
 			{ .fd = mountinfo, .events = POLLPRI },
@@ -153,11 +182,10 @@ static void *monitor_thread(void *arg)
 		if (p[2].revents & (POLLERR | POLLHUP))
 			break; /* the reader closed the monitor */
 		if (p[0].revents & POLLIN) {
-			struct xfs_health_monitor_event batch[64];
-			ssize_t n = recv(m->socket_fd, batch, sizeof(batch), MSG_DONTWAIT);
+			ssize_t n = recv(m->socket_fd, batch, 1024 * sizeof(*batch), MSG_DONTWAIT);
 			pthread_mutex_lock(&monitors_lock);
-			for (ssize_t i = 0; n > 0 && i < n / EVENT_SIZE; i++)
-				queue_event(m, &batch[i]);
+			if (n > 0)
+				queue_events(m, batch, (size_t)n / EVENT_SIZE);
 			pthread_mutex_unlock(&monitors_lock);
 		}
 		if ((p[1].revents & (POLLPRI | POLLERR)) && !still_mounted(m->fs_dev)) {
@@ -176,6 +204,7 @@ static void *monitor_thread(void *arg)
 		if (poll(&w, 1, 2000) > 0 && (w.revents & POLLOUT))
 			(void)!write(m->write_fd, &e, sizeof(e));
 	}
+	free(batch);
 	m->alive = 0;
 	close(m->write_fd);
 	close(m->socket_fd);

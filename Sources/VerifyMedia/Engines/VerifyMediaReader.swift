@@ -7,11 +7,22 @@ import Glibc
 /// errors. The kernel stops at the first failing bio: `me_ioerror` says
 /// why only when nothing was verified before it; otherwise the call just
 /// returns early (a short advance) and the caller asks again from there.
-struct VerifyMediaReader: BlockingReader {
+final class VerifyMediaReader: BlockingReader {
+    /// Owned: closed with the reader, so that a long-lived process (watch
+    /// mode) does not keep the filesystem busy after its scans.
     let mount: FileDescriptor
     let device: DeviceRole
     let maxIOSize: UInt32
     let restMicroseconds: UInt32
+
+    init(mount: FileDescriptor, device: DeviceRole, maxIOSize: UInt32, restMicroseconds: UInt32) {
+        self.mount = mount
+        self.device = device
+        self.maxIOSize = maxIOSize
+        self.restMicroseconds = restMicroseconds
+    }
+
+    deinit { mount.close() }
 
     func read(_ range: ByteRange, into buffer: AlignedBuffer, report: Bool) -> ReadOutcome {
         var request = xfs_verify_media()

@@ -20,14 +20,16 @@ final class InodeNamer {
         if !missing.isEmpty {
             if known.count + missing.count > cacheLimit { known.removeAll() }
             var statuses: [UInt64: InodeStatus] = [:]
+            var current = Set<Key>()
             for key in missing {
                 if let status = try? InodeStatus.read(key.inode, filesystem: filesystem), status.generation == key.generation {
                     statuses[key.inode] = status
+                    current.insert(key)
                 }
             }
             let paths = PathResolver(filesystem: filesystem).paths(for: statuses)
             for key in missing {
-                known[key] = .some(statuses[key.inode] == nil ? nil : paths[key.inode]?.sorted().first)
+                known[key] = .some(current.contains(key) ? paths[key.inode]?.sorted().first : nil)
             }
         }
         var result: [Key: String] = [:]
