@@ -126,6 +126,27 @@ extension TestBed {
         return UInt64(st.st_ino)
     }
 
+    /// Where inode `inode` is on the data device, in 512-byte units: from
+    /// the geometry `xfs_info` prints (inode number = AG, block in the AG,
+    /// inode in the block).
+    public func inodeDaddr(_ inode: UInt64) throws -> UInt64 {
+        let info = try runCommand(["xfs_info", mountPoint]).check().stdout
+        func value(_ key: String) throws -> UInt64 {
+            let token = info.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," }).first { $0.hasPrefix(key + "=") }
+            guard let token, let number = UInt64(token.dropFirst(key.count + 1)) else {
+                throw TestBedError("xfs_info \(mountPoint) has no \(key)=: \(info)")
+            }
+            return number
+        }
+        let inodeSize = try value("isize"), agBlocks = try value("agsize"), blockSize = try value("bsize")
+        let inodesPerBlockLog = UInt64((blockSize / inodeSize).trailingZeroBitCount)
+        let agBlocksLog = UInt64(64 - (agBlocks - 1).leadingZeroBitCount)
+        let ag = inode >> (agBlocksLog + inodesPerBlockLog)
+        let block = (inode >> inodesPerBlockLog) & ((1 << agBlocksLog) - 1)
+        let index = inode & ((1 << inodesPerBlockLog) - 1)
+        return ((ag * agBlocks + block) * blockSize + index * inodeSize) / 512
+    }
+
     private func makeParent(_ path: String) throws {
         let parent = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)

@@ -168,6 +168,17 @@ public final class TestBed: Sendable {
         try runCommand(["umount", mountPoint]).check()
     }
 
+    /// Unmounts and mounts the file system again, with `options` (such as
+    /// "strictatime"): its inodes and metadata are then read from the disk
+    /// again. Arm faults after it, so that neither the unmount nor the
+    /// mount meets them.
+    public func remount(options: [String] = []) throws {
+        try unmount()
+        let all = options + (log.map { ["logdev=\($0.device)"] } ?? []) + (realtime.map { ["rtdev=\($0.device)"] } ?? [])
+        try runCommand(["mount", "-t", "xfs"] + (all.isEmpty ? [] : ["-o", all.joined(separator: ",")])
+                           + [data.device, mountPoint]).check()
+    }
+
     /// Loop devices, mounts and fault disk processes still referring to
     /// `directory`, one description each; empty when all is gone.
     public static func leftovers(of directory: String) -> [String] {

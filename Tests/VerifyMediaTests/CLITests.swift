@@ -125,14 +125,17 @@ struct CLITests {
             Issue.record("setpriv (util-linux) is missing")
             return
         }
+        // Nobody may not reach the checkout: the binary is copied out of it.
+        let staged = try StagedCopies([RepoPaths.binary])
+        let binary = staged.path(RepoPaths.binary)
         try TestBed.with { bed in
             let nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
             // The binary must be reachable for nobody, or there is nothing to test.
-            let reachable = try runCommand(nobody + [RepoPaths.binary, "-V"])
-            try #require(reachable.status == 0, "nobody cannot run \(RepoPaths.binary): \(reachable)")
-            let run = ToolRun(result: try runCommand(nobody + [RepoPaths.binary, bed.mountPoint], timeout: .seconds(120)))
+            let reachable = try runCommand(nobody + [binary, "-V"])
+            try #require(reachable.status == 0, "nobody cannot run \(binary): \(reachable)")
+            let run = ToolRun(result: try runCommand(nobody + [binary, bed.mountPoint], timeout: .seconds(120)))
             expectRejected(run, status: ExitBit.operational, mentioning: ["root"])
-            let json = ToolRun(result: try runCommand(nobody + [RepoPaths.binary, "--json", bed.mountPoint], timeout: .seconds(120)))
+            let json = ToolRun(result: try runCommand(nobody + [binary, "--json", bed.mountPoint], timeout: .seconds(120)))
             #expect(json.status == ExitBit.operational, "\(json)")
         }
     }

@@ -41,17 +41,24 @@ enum Emulator {
         var description: String { line }
     }
 
+    /// Copies of the driver and the library for another user (`StagedCopies`).
+    static func staged() throws -> StagedCopies {
+        try ensureBuilt()
+        return try StagedCopies([driver, library])
+    }
+
     /// One ioctl through the driver. `preload: false` runs it without the
-    /// emulator; `wrapper` goes in front (setpriv ...).
+    /// emulator; `wrapper` goes in front (setpriv ...), with `staged` copies
+    /// when it changes the user.
     static func call(_ bed: TestBed, path: String? = nil, dev: UInt32 = 1, start: UInt64, end: UInt64,
                      flags: UInt32 = 0, maxIO: UInt32 = 0, restMicroseconds: UInt32 = 0, pad: UInt32 = 0,
-                     log: EmulatorLog? = nil, preload: Bool = true, wrapper: [String] = [],
+                     log: EmulatorLog? = nil, preload: Bool = true, wrapper: [String] = [], staged: StagedCopies? = nil,
                      environment: [String: String] = [:]) throws -> Call {
         try ensureBuilt()
         var env = environment
-        env["LD_PRELOAD"] = preload ? library : ""
+        env["LD_PRELOAD"] = preload ? (staged?.path(library) ?? library) : ""
         if let log { env.merge(log.environment) { _, new in new } }
-        let argv = wrapper + [driver, path ?? bed.mountPoint, String(dev), String(start), String(end), String(flags),
+        let argv = wrapper + [staged?.path(driver) ?? driver, path ?? bed.mountPoint, String(dev), String(start), String(end), String(flags),
                               String(maxIO), String(restMicroseconds), String(pad)]
         let began = ContinuousClock.now
         let result = try bed.run(argv, environment: env, timeout: .seconds(60))
@@ -164,6 +171,8 @@ struct EmulatorTests {
     @Test func withoutCapSysAdminEPERM() throws {
         try Emulator.ensureBuilt()
         let setpriv = try #require(findExecutable("setpriv"), "setpriv (util-linux) is needed")
+        // Nobody may not reach the checkout: the programs are copied out of it.
+        let staged = try Emulator.staged()
         try TestBed.with { bed in
             try bed.data.resetCounters()
             // Not root, and root without CAP_SYS_ADMIN: capable() fails first,
@@ -171,9 +180,9 @@ struct EmulatorTests {
             let nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
             let noCap = [setpriv, "--inh-caps=-sys_admin", "--bounding-set=-sys_admin"]
             for wrapper in [nobody, noCap] {
-                let call = try Emulator.call(bed, start: 0, end: Self.mib, wrapper: wrapper)
+                let call = try Emulator.call(bed, start: 0, end: Self.mib, wrapper: wrapper, staged: staged)
                 #expect(call.ret == -1 && call.errno == "EPERM", "\(wrapper): \(call)")
-                let bad = try Emulator.call(bed, dev: 9, start: 0, end: Self.mib, pad: 1, wrapper: wrapper)
+                let bad = try Emulator.call(bed, dev: 9, start: 0, end: Self.mib, pad: 1, wrapper: wrapper, staged: staged)
                 #expect(bad.errno == "EPERM", "\(wrapper): \(bad)")
             }
             #expect(try bed.data.totals().reads == 0)

@@ -66,7 +66,7 @@ struct EventRecord {
     let wording = EventWording(mountPoint: "/mnt")
 
     func line(_ record: EventRecord, subject: String? = nil) -> String {
-        wording.entry(for: record.event, subject: subject).message
+        wording.entry(for: record.event, subject: subject.map(RawPath.init)).message
     }
 
     @Test func decodesEveryDomainFromItsBytes() {
@@ -126,7 +126,7 @@ struct EventRecord {
 
     @Test func entriesCarryFieldsAndPriorities() {
         let lost = wording.entry(for: EventRecord.fileRange(type: 12, inode: 131, generation: 2, position: 950_272, length: 4096, error: 5).event,
-                                 subject: "/mnt/a")
+                                 subject: RawPath("/mnt/a"))
         #expect(lost.priority == .error)
         #expect(lost.field("XVM_EVENT") == "datalost" && lost.field("XVM_PATH") == "/mnt/a" && lost.field("XVM_INODE") == "131")
         #expect(lost.field("XVM_OFFSET") == "950272" && lost.field("XVM_LENGTH") == "4096" && lost.field("XVM_MOUNTPOINT") == "/mnt")

@@ -177,6 +177,14 @@ struct ReportTests {
             // Replaced atomically: no temporary files left next to the reports.
             let _ = try runTool(["--report", second, "-q", bed.mountPoint])
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["report.json", "second.json"])
+            // They name damaged files: 0640, whatever the umask.
+            for mask in ["0", "077"] {
+                let run = try runCommand(["sh", "-c", "umask \(mask); exec \"$0\" \"$@\"", RepoPaths.binary,
+                                          "--report", second, "-q", bed.mountPoint], timeout: .seconds(300))
+                #expect(run.status == ExitBit.media | ExitBit.fileData, "\(run)")
+                var st = stat()
+                #expect(stat(second, &st) == 0 && st.st_mode & 0o7777 == 0o640, "umask \(mask): mode \(String(st.st_mode & 0o7777, radix: 8))")
+            }
         }
     }
 

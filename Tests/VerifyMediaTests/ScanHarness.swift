@@ -173,6 +173,9 @@ struct OwnerReport: Decodable, Hashable {
     let path: String?
     let paths: [String]?
     let unlinked: Bool?
+    let inodeUnreadable: Bool?
+    let pathBase64: String?
+    let pathsBase64: [String]?
     let fork: String?
     let fileOffset: UInt64?
     let length: UInt64?

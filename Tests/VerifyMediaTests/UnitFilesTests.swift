@@ -233,7 +233,7 @@ enum Scheduled {
             "PrivateNetwork": "yes", "RestrictAddressFamilies": "AF_UNIX", "Nice": "19", "IOSchedulingClass": "idle",
             "ConditionACPower": "true", "ConditionPathIsMountPoint": "%f", "ReadWritePaths": "/var/lib/xfs_verify_media",
             "StateDirectory": "xfs_verify_media", "SystemCallErrorNumber": "EPERM",
-            "CapabilityBoundingSet": "CAP_SYS_ADMIN CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE",
+            "CapabilityBoundingSet": "CAP_SYS_ADMIN CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE CAP_FOWNER",
         ]
         for (key, value) in expected { #expect(settings[key] == value, "\(key)=\(settings[key] ?? "(unset)")") }
         for key in ["BindPaths", "BindReadOnlyPaths", "DynamicUser", "TemporaryFileSystem", "RequiresMountsFor",

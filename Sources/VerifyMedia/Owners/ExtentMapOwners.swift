@@ -14,13 +14,10 @@ struct ExtentMapOwners {
     func owners(of bad: [BadRange]) -> [Int: [FileOwner]] {
         let sorted = bad.indices.sorted { (bad[$0].device, bad[$0].range.start) < (bad[$1].device, bad[$1].range.start) }
         var found: [Int: [FileOwner]] = [:]
-        DirectoryWalk(mountPoint: filesystem.mountPoint).run { path, inode, _ in
-            guard let fd = (try? FileDescriptor.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | CXFS_O_NOATIME))
-                ?? (try? FileDescriptor.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)) else { return .proceed }
+        DirectoryWalk(mountPoint: filesystem.mountPoint).run { entry in
+            guard let fd = entry.open() else { return .proceed }
             defer { fd.close() }
-            guard let st = try? fd.stat(), st.st_mode & S_IFMT == S_IFREG || st.st_mode & S_IFMT == S_IFDIR else { return .proceed }
-            var generation: Int32 = 0
-            let knownGeneration = (try? fd.ioctl(CXFS_FS_IOC_GETVERSION, &generation)) != nil
+            let generation = PathResolver.generation(of: fd)
             var attributes = fsxattr()
             let realtime = (try? fd.ioctl(CXFS_FS_IOC_FSGETXATTR, &attributes)) != nil && attributes.fsx_xflags & UInt32(FS_XFLAG_REALTIME) != 0
             for fork in [Fork.data, .attr] {
@@ -29,13 +26,13 @@ struct ExtentMapOwners {
                     let extent = ByteRange(physical, physical + length)
                     for index in ExtentMapOwners.overlapping(extent, device: device, in: bad, sorted: sorted) {
                         let overlap = extent.clamped(to: bad[index].range)
-                        let owner = FileOwner(inode: inode, generation: knownGeneration ? UInt32(bitPattern: generation) : nil,
+                        let owner = FileOwner(inode: entry.inode, generation: generation,
                                               fork: fork, fileOffset: fork == .data ? logical + (overlap.start - physical) : nil,
                                               length: overlap.count, unwritten: flags & UInt32(FIEMAP_EXTENT_UNWRITTEN) != 0,
-                                              paths: [path], unlinked: false)
+                                              paths: [entry.path], unlinked: false)
                         // A hard link: the same owner under another name.
-                        if let known = found[index]?.firstIndex(where: { $0.inode == inode && $0.fork == fork && $0.fileOffset == owner.fileOffset }) {
-                            found[index]![known].paths.append(path)
+                        if let known = found[index]?.firstIndex(where: { $0.inode == entry.inode && $0.fork == fork && $0.fileOffset == owner.fileOffset }) {
+                            found[index]![known].paths.append(entry.path)
                         } else {
                             found[index, default: []].append(owner)
                         }

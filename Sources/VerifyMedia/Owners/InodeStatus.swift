@@ -8,6 +8,13 @@ struct InodeStatus: Sendable {
     let links: UInt32
     let isDirectory: Bool
 
+    /// Errors of bulkstat that mean the inode itself could not be read:
+    /// its inode cluster failed to read (the block layer's errors, as the
+    /// scan classifies them) or failed XFS's checks (EFSCORRUPTED is
+    /// EUCLEAN, EFSBADCRC is EBADMSG).
+    static let unreadableErrors: Set<Errno> = [.EIO, .ENODATA, .EILSEQ, .ETIMEDOUT, .ETIME, .ENOLINK,
+                                                .EREMOTEIO, .EUCLEAN, .EBADMSG]
+
     /// nil when the inode is no longer allocated.
     static func read(_ inode: UInt64, filesystem: MountedFilesystem) throws(Errno) -> InodeStatus? {
         let size = MemoryLayout<xfs_bulk_ireq>.size + MemoryLayout<xfs_bulkstat>.size

@@ -25,7 +25,7 @@ public enum Fork: String, Sendable, Codable {
 
 public struct FileOwner: Sendable, Hashable {
     public var inode: UInt64
-    /// From bulkstat; nil when the inode no longer exists.
+    /// From bulkstat; nil when the inode no longer exists or cannot be read.
     public var generation: UInt32?
     public var fork: Fork
     /// Byte offset in the file of the first bad byte (data fork only).
@@ -35,9 +35,13 @@ public struct FileOwner: Sendable, Hashable {
     /// Preallocated, never written: nothing is lost there.
     public var unwritten: Bool
     /// Every name of the file; empty when none was found.
-    public var paths: [String]
+    public var paths: [RawPath]
     /// The file is open but has no name any more.
     public var unlinked: Bool
+    /// Its inode could not be read (bad sectors in the inode chunk): the
+    /// names come from the directory entries that refer to it, and the
+    /// generation and link count are unknown.
+    public var inodeUnreadable: Bool = false
 
     /// Written file contents are gone: exit bit 2.
     public var isDataLoss: Bool { fork == .data && !unwritten }

@@ -29,9 +29,13 @@ public struct OwnerResolver {
             }
         }
         var statuses: [UInt64: InodeStatus] = [:]
-        for case .file(let file) in ranges.flatMap(\.owners) where statuses[file.inode] == nil {
-            do {
+        var unreadable: Set<UInt64> = []
+        for case .file(let file) in ranges.flatMap(\.owners) where statuses[file.inode] == nil && !unreadable.contains(file.inode) {
+            do throws(Errno) {
                 if let status = try InodeStatus.read(file.inode, filesystem: filesystem) { statuses[file.inode] = status }
+            } catch let error where InodeStatus.unreadableErrors.contains(error) {
+                // Said with the owner, not as an error: no part of the scope went unverified.
+                unreadable.insert(file.inode)
             } catch {
                 errors.append("cannot bulkstat inode \(file.inode): \(error)")
             }
@@ -39,15 +43,19 @@ public struct OwnerResolver {
         let named = Set(ranges.flatMap(\.owners).compactMap { owner -> UInt64? in
             if case .file(let file) = owner, !file.paths.isEmpty { file.inode } else { nil }
         })
-        let paths = PathResolver(filesystem: filesystem).paths(for: statuses.filter { !named.contains($0.key) })
+        let paths = PathResolver(filesystem: filesystem).paths(for: statuses.filter { !named.contains($0.key) },
+                                                               unreadable: unreadable.subtracting(named))
         for index in ranges.indices {
             ranges[index].owners = ranges[index].owners.map { owner in
                 guard case .file(var file) = owner else { return owner }
                 if let status = statuses[file.inode] {
                     file.generation = status.generation
                     file.unlinked = status.links == 0
-                    if file.paths.isEmpty { file.paths = paths[file.inode] ?? [] }
+                } else if unreadable.contains(file.inode) {
+                    file.generation = nil
+                    file.inodeUnreadable = true
                 }
+                if file.paths.isEmpty { file.paths = paths[file.inode] ?? [] }
                 return .file(file)
             }
         }

@@ -7,37 +7,46 @@ import Glibc
 struct ParentPointerWalk {
     let filesystem: MountedFilesystem
 
-    func paths(for wanted: [UInt64: InodeStatus]) throws(Errno) -> [UInt64: [String]] {
+    /// Paths of the wanted inodes, and the inodes whose parent pointers or
+    /// whose ancestors' could not be read (for the directory walk to name).
+    func paths(for wanted: [UInt64: InodeStatus]) throws(Errno) -> (found: [UInt64: [RawPath]], failed: Set<UInt64>) {
         let mount = try filesystem.openMountPoint()
         defer { mount.close() }
         let fsid = try fileSystemID(mount)
-        var cache: [UInt64: String] = [:]
-        var result: [UInt64: [String]] = [:]
+        let mountPoint = RawPath(filesystem.mountPoint)
+        var cache: [UInt64: RawPath] = [:]
+        var found: [UInt64: [RawPath]] = [:]
+        var failed: Set<UInt64> = []
         for (inode, status) in wanted {
-            var names: [String] = []
-            for (parent, name) in try parents(of: inode, generation: status.generation, fsid: fsid, mount: mount) {
-                guard let directory = try directoryPath(parent.inode, generation: parent.generation, fsid: fsid,
-                                                        mount: mount, cache: &cache, depth: 0) else { continue }
-                names.append(directory == "/" ? "/" + name : directory + "/" + name)
+            do throws(Errno) {
+                var names: [RawPath] = []
+                for (parent, name) in try parents(of: inode, generation: status.generation, fsid: fsid, mount: mount) {
+                    guard let directory = try directoryPath(parent.inode, generation: parent.generation, fsid: fsid,
+                                                            mount: mount, cache: &cache, depth: 0) else { continue }
+                    let path = directory.appending(name.bytes)
+                    names.append(filesystem.mountPoint == "/" ? path : RawPath(bytes: mountPoint.bytes + path.bytes))
+                }
+                if !names.isEmpty { found[inode] = names }
+            } catch {
+                failed.insert(inode)
             }
-            if !names.isEmpty { result[inode] = names.map { filesystem.mountPoint == "/" ? $0 : filesystem.mountPoint + $0 } }
         }
-        return result
+        return (found, failed)
     }
 
     /// The path of a directory relative to the root ("/" for the root).
     private func directoryPath(_ inode: UInt64, generation: UInt32, fsid: UInt64, mount: FileDescriptor,
-                               cache: inout [UInt64: String], depth: Int) throws(Errno) -> String? {
+                               cache: inout [UInt64: RawPath], depth: Int) throws(Errno) -> RawPath? {
         if let known = cache[inode] { return known }
         guard depth < 4096 else { return nil }
         let entries = try parents(of: inode, generation: generation, fsid: fsid, mount: mount)
         guard let (parent, name) = entries.first else {
-            cache[inode] = "/"
-            return "/"
+            cache[inode] = RawPath("/")
+            return RawPath("/")
         }
         guard let above = try directoryPath(parent.inode, generation: parent.generation, fsid: fsid,
                                             mount: mount, cache: &cache, depth: depth + 1) else { return nil }
-        let path = above == "/" ? "/" + name : above + "/" + name
+        let path = above.appending(name.bytes)
         cache[inode] = path
         return path
     }
@@ -45,7 +54,7 @@ struct ParentPointerWalk {
     /// The parent pointers of one inode: (parent inode + generation, name).
     /// Empty for the root directory.
     private func parents(of inode: UInt64, generation: UInt32, fsid: UInt64, mount: FileDescriptor)
-        throws(Errno) -> [((inode: UInt64, generation: UInt32), String)] {
+        throws(Errno) -> [((inode: UInt64, generation: UInt32), RawPath)] {
         let bufferSize = 64 << 10
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
         defer { buffer.deallocate() }
@@ -56,7 +65,7 @@ struct ParentPointerWalk {
         request.gph_handle.ha_fid.fid_ino = inode
         request.gph_request.gp_bufsize = UInt32(bufferSize)
         request.gph_request.gp_buffer = UInt64(UInt(bitPattern: buffer))
-        var result: [((UInt64, UInt32), String)] = []
+        var result: [((UInt64, UInt32), RawPath)] = []
         while true {
             try mount.ioctl(CXFS_XFS_IOC_GETPARENTS_BY_HANDLE, &request)
             if request.gph_request.gp_oflags & UInt16(XFS_GETPARENTS_OFLAG_ROOT) != 0 { return [] }
@@ -65,9 +74,12 @@ struct ParentPointerWalk {
                 let record = (buffer + offset).assumingMemoryBound(to: xfs_getparents_rec.self)
                 let length = Int(record.pointee.gpr_reclen)
                 guard length >= MemoryLayout<xfs_getparents_rec>.size else { break }
-                let name = String(cString: (buffer + offset + MemoryLayout<xfs_getparents_rec>.size).assumingMemoryBound(to: CChar.self))
-                if !name.isEmpty {
-                    result.append(((record.pointee.gpr_parent.ha_fid.fid_ino, record.pointee.gpr_parent.ha_fid.fid_gen), name))
+                let name = buffer + offset + MemoryLayout<xfs_getparents_rec>.size
+                let count = strnlen(name.assumingMemoryBound(to: CChar.self), length - MemoryLayout<xfs_getparents_rec>.size)
+                let bytes = Array(UnsafeRawBufferPointer(start: name, count: count))
+                if !bytes.isEmpty {
+                    let parent = record.pointee.gpr_parent.ha_fid
+                    result.append(((parent.fid_ino, parent.fid_gen), RawPath(bytes: bytes)))
                 }
                 offset += length
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// The JSON report, schema `xfs-verify-media/1` (DESIGN.md, and
@@ -114,10 +115,19 @@ public struct JSONReport {
                 ("type", .string("file")),
                 ("inode", JSONValue(file.inode)),
                 ("generation", file.generation.map { JSONValue(UInt64($0)) } ?? .null),
-                ("path", JSONValue(file.paths.first)),
+                ("path", JSONValue(file.paths.first?.description)),
             ]
-            if file.paths.count > 1 { members.append(("paths", .array(file.paths.map(JSONValue.string)))) }
+            if file.paths.count > 1 { members.append(("paths", .array(file.paths.map { .string($0.description) }))) }
+            // JSON strings are Unicode: a name that is not UTF-8 is also
+            // given exactly, as base64 of its bytes.
+            if file.paths.contains(where: { !$0.isValidUTF8 }) {
+                members.append(("path_base64", .string(Data(file.paths[0].bytes).base64EncodedString())))
+                if file.paths.count > 1 {
+                    members.append(("paths_base64", .array(file.paths.map { .string(Data($0.bytes).base64EncodedString()) })))
+                }
+            }
             if file.unlinked { members.append(("unlinked", .bool(true))) }
+            if file.inodeUnreadable { members.append(("inode_unreadable", .bool(true))) }
             members.append(("fork", .string(file.fork.rawValue)))
             if let offset = file.fileOffset { members.append(("file_offset", JSONValue(offset))) }
             members.append(("length", JSONValue(file.length)))

@@ -1,5 +1,6 @@
 /// The human report: one line per bad range and owner, worded like
-/// xfs_scrub's, then a summary.
+/// xfs_scrub's, then a summary. Names are escaped (`TextEscaping`): one
+/// line is one finding, whatever the files are called.
 public struct TextReport {
     let report: Report
 
@@ -7,7 +8,7 @@ public struct TextReport {
 
     /// Lines about damage, unverified and flaky ranges, and errors.
     public var findingLines: [String] {
-        let mount = report.scan.filesystem.mountPoint
+        let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         var lines = report.badRanges.flatMap { ownerLines($0).map(\.text) }
         for range in report.scan.unverifiedRanges {
             lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason) error (\(range.error.name))")
@@ -15,20 +16,20 @@ public struct TextReport {
         for range in report.scan.flakyRanges {
             lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
         }
-        lines += (report.scan.errors + report.errors).map { "\(mount): error: \($0)" }
+        lines += (report.scan.errors + report.errors).map { "\(mount): error: \(TextEscaping.escape($0))" }
         return lines
     }
 
     /// One line per owner of a bad range (per name, for a file with several).
-    public func ownerLines(_ owned: OwnedBadRange) -> [(owner: Owner, path: String?, text: String)] {
-        let mount = report.scan.filesystem.mountPoint
+    public func ownerLines(_ owned: OwnedBadRange) -> [(owner: Owner, path: RawPath?, text: String)] {
+        let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         let bad = owned.bad
         let note = owned.status == "new" ? " [new]" : ""
         let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
-        return owned.owners.flatMap { owner -> [(owner: Owner, path: String?, text: String)] in
+        return owned.owners.flatMap { owner -> [(owner: Owner, path: RawPath?, text: String)] in
             switch owner {
             case .file(let file):
-                let names: [String?] = file.paths.isEmpty ? [nil] : file.paths
+                let names: [RawPath?] = file.paths.isEmpty ? [nil] : file.paths
                 let what: String = switch file.fork {
                 case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
                 case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
@@ -36,7 +37,8 @@ public struct TextReport {
                 case .bmbt: "media error in extent map"
                 }
                 return names.map { path in
-                    let name = path ?? "\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")"
+                    let name = path.map { TextEscaping.escape($0.bytes) + (file.inodeUnreadable ? " (inode \(file.inode) unreadable)" : "") }
+                        ?? "\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")\(file.inodeUnreadable ? " (unreadable)" : "")"
                     return (owner, path, "\(name): \(what) (\(bad.error.name))\(note)")
                 }
             case .metadata(let kind, let group):
@@ -54,12 +56,12 @@ public struct TextReport {
     public var incompleteLine: String? {
         let scan = report.scan
         guard !scan.complete else { return nil }
-        return "\(scan.filesystem.mountPoint): scan incomplete\(scan.stopReason.map { ": \($0)" } ?? "")"
+        return "\(TextEscaping.escape(scan.filesystem.mountPoint)): scan incomplete\(scan.stopReason.map { ": \(TextEscaping.escape($0))" } ?? "")"
     }
 
     public var summaryLines: [String] {
         let scan = report.scan
-        let mount = scan.filesystem.mountPoint
+        let mount = TextEscaping.escape(scan.filesystem.mountPoint)
         let planned = scan.devices.reduce(0) { $0 + $1.bytesPlanned }
         let of = scan.complete ? " of \(formatBytes(planned))" : ""
         var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified))\(of) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]

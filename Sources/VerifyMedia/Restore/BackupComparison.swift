@@ -13,7 +13,7 @@ struct BackupVerdict: Sendable {
         case refused(String)
     }
 
-    let backupPath: String?
+    let backupPath: RawPath?
     let outcome: Outcome
     /// The file as compared, to notice a change before writing.
     let size: UInt64
@@ -32,41 +32,42 @@ struct BackupComparison {
 
     /// The backup of a file with these names: the first name under the
     /// mount point whose copy exists.
-    func backupPath(for paths: [String]) -> String? {
-        let candidates = paths.compactMap { path -> String? in
-            let prefix = mountPoint == "/" ? "/" : mountPoint + "/"
-            guard path.hasPrefix(prefix) else { return nil }
-            let directory = backupDirectory.hasSuffix("/") ? String(backupDirectory.dropLast()) : backupDirectory
-            return directory + "/" + path.dropFirst(prefix.count)
+    func backupPath(for paths: [RawPath]) -> RawPath? {
+        let prefix = Array((mountPoint == "/" ? "/" : mountPoint + "/").utf8)
+        let directory = RawPath(backupDirectory.hasSuffix("/") ? String(backupDirectory.dropLast()) : backupDirectory)
+        let candidates = paths.compactMap { path -> RawPath? in
+            guard path.bytes.starts(with: prefix) else { return nil }
+            return directory.appending(path.bytes.dropFirst(prefix.count))
         }
-        return candidates.first { access($0, F_OK) == 0 } ?? candidates.first
+        return candidates.first { $0.withCString { access($0, F_OK) } == 0 } ?? candidates.first
     }
 
-    func compare(file: FileDescriptor, paths: [String]) -> BackupVerdict {
+    func compare(file: FileDescriptor, paths: [RawPath]) -> BackupVerdict {
         guard let st = try? file.stat() else {
             return BackupVerdict(backupPath: nil, outcome: .refused("cannot stat the file"), size: 0, modified: timespec())
         }
         let size = UInt64(st.st_size)
-        func verdict(_ backup: String?, _ outcome: BackupVerdict.Outcome) -> BackupVerdict {
+        func verdict(_ backup: RawPath?, _ outcome: BackupVerdict.Outcome) -> BackupVerdict {
             BackupVerdict(backupPath: backup, outcome: outcome, size: size, modified: st.st_mtim)
         }
         guard st.st_mode & S_IFMT == S_IFREG else { return verdict(nil, .refused("not a regular file")) }
         guard let backupPath = backupPath(for: paths) else {
             return verdict(nil, .refused(paths.isEmpty ? "the file has no name to find its backup by" : "not below \(mountPoint)"))
         }
+        let shown = TextEscaping.escape(backupPath.bytes)
         guard let backup = try? FileDescriptor.open(backupPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) else {
-            return verdict(backupPath, .refused("no backup at \(backupPath): \(Errno.current.message)"))
+            return verdict(backupPath, .refused("no backup at \(shown): \(Errno.current.message)"))
         }
         defer { backup.close() }
         guard let backupStat = try? backup.stat(), backupStat.st_mode & S_IFMT == S_IFREG else {
-            return verdict(backupPath, .refused("backup \(backupPath) is not a regular file"))
+            return verdict(backupPath, .refused("backup \(shown) is not a regular file"))
         }
         let backupSize = UInt64(backupStat.st_size)
         if backupSize != size {
             let relation = backupSize < size ? "shorter" : "longer"
-            return verdict(backupPath, .refused("backup \(backupPath) is \(relation) (\(backupSize) bytes, the file has \(size))"))
+            return verdict(backupPath, .refused("backup \(shown) is \(relation) (\(backupSize) bytes, the file has \(size))"))
         }
-        let outcome = compareContents(file: file, backup: backup, backupPath: backupPath, size: size)
+        let outcome = compareContents(file: file, backup: backup, backupPath: shown, size: size)
         if case .matches = outcome, let after = try? file.stat(),
            after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec {
             return verdict(backupPath, .refused("the file changed while it was compared"))

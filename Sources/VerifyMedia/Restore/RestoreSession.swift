@@ -9,7 +9,7 @@ struct RestoreSession {
     let root: FileDescriptor
     let handle: RootHandle
     private var verdicts: [UInt64: BackupVerdict] = [:]
-    private var names: [UInt64: [String]] = [:]
+    private var names: [UInt64: [RawPath]] = [:]
     private var entries: [LogEntry] = []
 
     /// One filesystem block of a file.
@@ -100,7 +100,8 @@ struct RestoreSession {
                                           .error, "refused", fields(source, group)))
             return
         }
-        guard let verdict = verdicts[source.inode], let backup = verdict.backupPath, source.offset < verdict.size else { return }
+        guard let verdict = verdicts[source.inode], let backupPath = verdict.backupPath, source.offset < verdict.size else { return }
+        let backup = TextEscaping.escape(backupPath.bytes)
         let length = min(block, verdict.size - source.offset)
         let sharing = others(source).map { describe($0.inode, $0.generation) }
         let shared = sharing.isEmpty ? "" : "; it is shared with \(sharing.joined(separator: ", "))"
@@ -110,7 +111,7 @@ struct RestoreSession {
             return
         }
         do throws(RestoreFailure) {
-            let moved = try write(source, group: group, verdict: verdict, backup: backup, others: others(source))
+            let moved = try write(source, group: group, verdict: verdict, backup: backupPath, others: others(source))
             var text = "\(describe(source.inode, source.generation)): restored data offset \(source.offset) length \(length) from \(backup), reads back identical"
             if !sharing.isEmpty { text += ", shared again with \(sharing.joined(separator: ", "))" }
             text += "; " + sectorVerdict(group, movedTo: moved)
@@ -138,7 +139,8 @@ struct RestoreSession {
             } else if let status = try? InodeStatus.read(owner.inode, filesystem: restorer.filesystem) {
                 blocks.append(FileBlock(inode: owner.inode, generation: status.generation, offset: offset))
                 if names[owner.inode] == nil {
-                    names[owner.inode] = PathResolver(filesystem: restorer.filesystem).paths(for: [owner.inode: status])[owner.inode] ?? []
+                    names[owner.inode] = PathResolver(filesystem: restorer.filesystem)
+                        .paths(for: [owner.inode: status], unreadable: [])[owner.inode] ?? []
                 }
             }
         }
@@ -156,7 +158,7 @@ struct RestoreSession {
     /// Writes the backup's block through `source`, clones it into `others`,
     /// reads every owner back; returns where the block is now when copy on
     /// write moved it.
-    private func write(_ source: FileBlock, group: Group, verdict: BackupVerdict, backup: String,
+    private func write(_ source: FileBlock, group: Group, verdict: BackupVerdict, backup: RawPath,
                        others: [FileBlock]) throws(RestoreFailure) -> UInt64? {
         func refuse(_ text: String) -> RestoreFailure { RestoreFailure(description: text + "; nothing written", wroteNothing: true) }
         func fail(_ text: String) -> RestoreFailure { RestoreFailure(description: text, wroteNothing: false) }
@@ -179,7 +181,7 @@ struct RestoreSession {
         let length = Int(min(block, verdict.size - source.offset))
         guard let backupFile = try? FileDescriptor.open(backup, O_RDONLY | O_NOFOLLOW),
               (try? backupFile.closeAfter { (fd) throws(Errno) in try fd.read(into: data.pointer, count: length, at: source.offset) }) == length else {
-            throw refuse("cannot read \(backup) at offset \(source.offset)")
+            throw refuse("cannot read \(TextEscaping.escape(backup.bytes)) at offset \(source.offset)")
         }
         // A whole block with O_DIRECT: the write goes to the disk at once,
         // in place unless the block is shared. Past the end of the file the
@@ -255,14 +257,18 @@ struct RestoreSession {
     // MARK: Helpers
 
     private func describe(_ inode: UInt64, _ generation: UInt32) -> String {
-        names[inode]?.sorted().first ?? "\(mountPoint) inode \(inode) gen \(generation)"
+        firstName(inode).map { TextEscaping.escape($0.bytes) } ?? "\(TextEscaping.escape(mountPoint)) inode \(inode) gen \(generation)"
+    }
+
+    private func firstName(_ inode: UInt64) -> RawPath? {
+        names[inode]?.min { $0.bytes.lexicographicallyPrecedes($1.bytes) }
     }
 
     private func fields(_ block: FileBlock, _ group: Group) -> [LogEntry.Field] {
         var fields: [LogEntry.Field] = [.init("XVM_INODE", String(block.inode)), .init("XVM_GENERATION", String(block.generation)),
                                         .init("XVM_OFFSET", String(block.offset)), .init("XVM_DEVICE", group.device.rawValue),
                                         .init("XVM_START_DADDR", String(group.physical >> 9))]
-        if let path = names[block.inode]?.sorted().first { fields.append(.init("XVM_PATH", path)) }
+        if let path = firstName(block.inode) { fields.append(.init("XVM_PATH", path.description)) }
         return fields
     }
 

@@ -74,7 +74,7 @@ public struct Restorer {
 struct DamagedFile {
     let inode: UInt64
     let generation: UInt32
-    let paths: [String]
+    let paths: [RawPath]
     /// Byte ranges of the file.
     var ranges: [ByteRange]
 

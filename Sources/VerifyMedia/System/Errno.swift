@@ -32,7 +32,9 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let EREMOTEIO = Errno(Glibc.EREMOTEIO)
     public static let ESTALE = Errno(Glibc.ESTALE)
     public static let EMSGSIZE = Errno(Glibc.EMSGSIZE)
+    public static let EUCLEAN = Errno(Glibc.EUCLEAN)
     public static let EEXIST = Errno(Glibc.EEXIST)
+    public static let EBADMSG = Errno(Glibc.EBADMSG)
     public static let EROFS = Errno(Glibc.EROFS)
     public static let ESHUTDOWN = Errno(Glibc.ESHUTDOWN)
     public static let ENAMETOOLONG = Errno(Glibc.ENAMETOOLONG)
@@ -47,8 +49,8 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
         Glibc.EOPNOTSUPP: "EOPNOTSUPP", Glibc.ETIMEDOUT: "ETIMEDOUT", Glibc.EREMOTEIO: "EREMOTEIO",
         Glibc.ESTALE: "ESTALE", Glibc.EMSGSIZE: "EMSGSIZE", Glibc.EUCLEAN: "EUCLEAN",
         Glibc.ESHUTDOWN: "ESHUTDOWN", Glibc.EREMCHG: "EREMCHG", Glibc.ETOOMANYREFS: "ETOOMANYREFS",
-        Glibc.ECANCELED: "ECANCELED", Glibc.EEXIST: "EEXIST", Glibc.ENAMETOOLONG: "ENAMETOOLONG",
-        Glibc.EISDIR: "EISDIR",
+        Glibc.ECANCELED: "ECANCELED", Glibc.EBADMSG: "EBADMSG", Glibc.EEXIST: "EEXIST",
+        Glibc.ENAMETOOLONG: "ENAMETOOLONG", Glibc.EISDIR: "EISDIR",
     ]
 
     /// "EIO", or "E123" for numbers without a name here.

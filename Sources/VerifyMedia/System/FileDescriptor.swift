@@ -1,3 +1,4 @@
+import CXFS
 import Glibc
 
 /// An open file descriptor with the few operations the scanner needs, in
@@ -10,6 +11,27 @@ public struct FileDescriptor: Sendable, Hashable {
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
         let fd = try retryingOnInterrupt { Glibc.open(path, flags | O_CLOEXEC, mode) }
         return FileDescriptor(rawValue: fd)
+    }
+
+    /// openat(2) of `path` relative to `directory`, the bytes as they are.
+    public static func open(_ path: RawPath, relativeTo directory: Int32 = AT_FDCWD, _ flags: Int32,
+                            mode: mode_t = 0) throws(Errno) -> FileDescriptor {
+        let fd = try path.withCString { name throws(Errno) in
+            try retryingOnInterrupt { openat(directory, name, flags | O_CLOEXEC, mode) }
+        }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// `open` with O_NOATIME, so that reading (a directory too) does not
+    /// write the access time. Without it where the kernel refuses it
+    /// (EPERM: the caller neither owns the file nor has CAP_FOWNER).
+    public static func openWithoutAccessTime(_ path: RawPath, relativeTo directory: Int32 = AT_FDCWD,
+                                             _ flags: Int32) throws(Errno) -> FileDescriptor {
+        do throws(Errno) {
+            return try open(path, relativeTo: directory, flags | CXFS_O_NOATIME)
+        } catch .EPERM {
+            return try open(path, relativeTo: directory, flags)
+        }
     }
 
     public func close() {

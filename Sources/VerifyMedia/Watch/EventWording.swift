@@ -19,7 +19,7 @@ struct EventWording {
 
     /// `subject`: the path of the inode an inode or file range event is
     /// about, when it could be named.
-    func entry(for event: HealthEvent, subject: String?) -> LogEntry {
+    func entry(for event: HealthEvent, subject: RawPath?) -> LogEntry {
         var fields = [LogEntry.Field("XVM_EVENT", event.kind.name), LogEntry.Field("XVM_DOMAIN", event.domain.name),
                       LogEntry.Field("XVM_MOUNTPOINT", mountPoint)]
         let (message, priority) = describe(event, subject: subject, fields: &fields)
@@ -27,11 +27,12 @@ struct EventWording {
     }
 
     /// "/mnt/a" or, without a name, "/mnt ino 133 gen 0x5".
-    func subject(inode: UInt64, generation: UInt32, path: String?) -> String {
-        path ?? "\(mountPoint) ino \(inode) gen 0x\(String(generation, radix: 16))"
+    func subject(inode: UInt64, generation: UInt32, path: RawPath?) -> String {
+        path.map { TextEscaping.escape($0.bytes) } ?? "\(TextEscaping.escape(mountPoint)) ino \(inode) gen 0x\(String(generation, radix: 16))"
     }
 
-    private func describe(_ event: HealthEvent, subject path: String?, fields: inout [LogEntry.Field]) -> (String, LogPriority) {
+    private func describe(_ event: HealthEvent, subject path: RawPath?, fields: inout [LogEntry.Field]) -> (String, LogPriority) {
+        let mountPoint = TextEscaping.escape(self.mountPoint)
         switch event.payload {
         case .none:
             switch event.kind {
@@ -80,9 +81,9 @@ struct EventWording {
         return names.joined(separator: ", ")
     }
 
-    private func inodeFields(_ inode: UInt64, _ generation: UInt32, _ path: String?, _ fields: inout [LogEntry.Field]) {
+    private func inodeFields(_ inode: UInt64, _ generation: UInt32, _ path: RawPath?, _ fields: inout [LogEntry.Field]) {
         fields += [.init("XVM_INODE", String(inode)), .init("XVM_GENERATION", String(generation))]
-        if let path { fields.append(.init("XVM_PATH", path)) }
+        if let path { fields.append(.init("XVM_PATH", path.description)) }
     }
 
     private func healthPriority(_ kind: HealthEvent.Kind) -> LogPriority {

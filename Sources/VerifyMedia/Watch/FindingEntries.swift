@@ -39,14 +39,14 @@ struct FindingEntries {
         }
     }
 
-    static func ownerFields(_ owner: Owner, path: String?) -> [LogEntry.Field] {
+    static func ownerFields(_ owner: Owner, path: RawPath?) -> [LogEntry.Field] {
         switch owner {
         case .file(let file):
             var fields: [LogEntry.Field] = [.init("XVM_OWNER", "file"), .init("XVM_INODE", String(file.inode)),
                                             .init("XVM_FORK", file.fork.rawValue), .init("XVM_LENGTH", String(file.length))]
             if let generation = file.generation { fields.append(.init("XVM_GENERATION", String(generation))) }
             if let offset = file.fileOffset { fields.append(.init("XVM_OFFSET", String(offset))) }
-            if let path { fields.append(.init("XVM_PATH", path)) }
+            if let path { fields.append(.init("XVM_PATH", path.description)) }
             if file.isDataLoss { fields.append(.init("XVM_DATA_LOST", "1")) }
             return fields
         case .metadata(let what, let group):

@@ -10,12 +10,12 @@ final class InodeNamer {
         let generation: UInt32
     }
 
-    private var known: [Key: String?] = [:]
+    private var known: [Key: RawPath?] = [:]
     private let cacheLimit = 4096
 
     /// The first name of each inode of `keys` that has one; nil for those
     /// without (unlinked, reused, or not found).
-    func names(for keys: Set<Key>, filesystem: MountedFilesystem) -> [Key: String] {
+    func names(for keys: Set<Key>, filesystem: MountedFilesystem) -> [Key: RawPath] {
         let missing = keys.filter { known[$0] == nil }
         if !missing.isEmpty {
             if known.count + missing.count > cacheLimit { known.removeAll() }
@@ -27,12 +27,12 @@ final class InodeNamer {
                     current.insert(key)
                 }
             }
-            let paths = PathResolver(filesystem: filesystem).paths(for: statuses)
+            let paths = PathResolver(filesystem: filesystem).paths(for: statuses, unreadable: [])
             for key in missing {
-                known[key] = .some(current.contains(key) ? paths[key.inode]?.sorted().first : nil)
+                known[key] = .some(current.contains(key) ? paths[key.inode]?.min { $0.bytes.lexicographicallyPrecedes($1.bytes) } : nil)
             }
         }
-        var result: [Key: String] = [:]
+        var result: [Key: RawPath] = [:]
         for key in keys {
             if case .some(.some(let name)) = known[key] { result[key] = name }
         }

@@ -173,7 +173,7 @@ public final class Watcher: Sendable {
         }
     }
 
-    private func act(on event: HealthEvent, wording: EventWording, names: [InodeNamer.Key: String]) {
+    private func act(on event: HealthEvent, wording: EventWording, names: [InodeNamer.Key: RawPath]) {
         switch (event.kind, event.payload) {
         case (.lost, _):
             work.push(.fullScan(reason: "health events were lost"))
@@ -221,7 +221,7 @@ public final class Watcher: Sendable {
 
     // MARK: Repair
 
-    private func repair(_ event: HealthEvent, wording: EventWording, subject: String?) {
+    private func repair(_ event: HealthEvent, wording: EventWording, subject: RawPath?) {
         let outcome: [MetadataRepair.Attempt]?? = withRoot { root, _ in
             guard options.alwaysRepair || AutofsckProperty.value(root: root) == "repair" else { return nil }
             return MetadataRepair.repair(event, root: root)
