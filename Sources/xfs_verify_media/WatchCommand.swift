@@ -99,13 +99,13 @@ struct WatchCommand: ParsableCommand {
         do {
             watcher = try Watcher(filesystem: filesystem, options: options, log: log, stop: stop)
         } catch {
-            if case .monitor(.alreadyMonitored) = error {
+            if case .monitor(.alreadyMonitored(let holder)) = error {
                 let healer = SystemdUnits.instance(of: SystemdUnits.healerTemplate, path: filesystem.mountPoint)
-                FileHandleOutput.standardError.write("""
-                    xfs_verify_media: \(filesystem.mountPoint): \(error); the kernel allows one health monitor per filesystem. \
-                    To watch it with xfs_verify_media instead of xfs_healer: systemctl disable --now xfs_healer_start.service \
-                    '\(healer)'\n
-                    """)
+                let advice = holder?.isXfsVerifyMedia == true
+                    ? "another xfs_verify_media watch has it already"
+                    : "to watch it with xfs_verify_media instead of xfs_healer: systemctl disable --now xfs_healer_start.service '\(healer)'"
+                FileHandleOutput.standardError.write(
+                    "xfs_verify_media: \(filesystem.mountPoint): \(error); the kernel allows one health monitor per filesystem; \(advice)\n")
                 return WatchCommand.anotherMonitor
             }
             FileHandleOutput.standardError.write("xfs_verify_media: \(filesystem.mountPoint): \(error)\n")

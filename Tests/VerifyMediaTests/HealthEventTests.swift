@@ -97,6 +97,57 @@ struct EventRecord {
 
     /// The lines xfs_healer 7.2 printed on Linux 7.2 (the guest test bed, see
     /// the project's notes), and the rest of its wording.
+    /// Bytes a real Linux 7.2 health monitor gave (Fixtures/README.md),
+    /// decoded and worded; the facts are what the recording knew.
+    @Test func decodesARealKernelsRecording() throws {
+        let fixtures = RepoPaths.root + "/Tests/VerifyMediaTests/Fixtures/healthmon-linux-7.2.13"
+        let bytes = try readWholeFile(fixtures + ".bin")
+        var facts: [String: UInt64] = [:]
+        for pair in String(decoding: try readWholeFile(fixtures + ".facts"), as: UTF8.self).split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = UInt64(parts[1]) { facts[String(parts[0])] = value }
+        }
+        let ino = try #require(facts["ino"]), gen = try #require(facts["gen"]).u32, bad = try #require(facts["bad_daddr"])
+        let dirIno = try #require(facts["dir_ino"]), dirGen = try #require(facts["dir_gen"]).u32
+        #expect(bytes.count % 64 == 0)
+        var assembler = HealthEventAssembler()
+        var events: [HealthEvent] = []
+        // Read as a reader with an odd buffer would get it.
+        for start in stride(from: 0, to: bytes.count, by: 100) {
+            events += bytes[start..<min(start + 100, bytes.count)].withUnsafeBytes { assembler.append($0) }
+        }
+        #expect(assembler.residue == 0 && events.count == bytes.count / 64)
+        #expect(events.first?.kind == .running && events.first?.domain == .mount)
+        #expect(events.last?.kind == .unmount && events.last?.domain == .mount)
+        let unknown = events.filter { event in
+            if case .unknown = event.domain { return true }
+            if case .unknown = event.kind { return true }
+            return false
+        }
+        #expect(unknown.isEmpty, "\(unknown)")
+        #expect(zip(events, events.dropFirst()).allSatisfy { $0.time <= $1.time }, "times go forward")
+
+        let read = try #require(events.first { $0.kind == .directRead })
+        #expect(read.payload == .fileRange(inode: ino, generation: gen, position: 8192, length: 4096, error: .EIO))
+        let media = try #require(events.first { $0.kind == .mediaError })
+        #expect(media.domain == .dataDevice && media.payload == .media(daddr: bad, bbcount: 1))
+        let lost = try #require(events.first { $0.kind == .dataLost })
+        #expect(lost.payload == .fileRange(inode: ino, generation: gen, position: 8192, length: 4096, error: .EIO))
+        let sick = events.filter { $0.domain == .inode && $0.kind == .sick }
+        #expect(!sick.isEmpty && sick.allSatisfy { $0.payload == .inode(mask: 0x10, inode: dirIno, generation: dirGen) })
+        #expect(events.contains { $0.domain == .inode && $0.kind == .healthy && $0.payload == .inode(mask: 0x10, inode: dirIno, generation: dirGen) })
+        let shutdown = try #require(events.first { $0.kind == .shutdown })
+        guard case .shutdown(let reasons) = shutdown.payload else { Issue.record("\(shutdown)"); return }
+        #expect(reasons & 0x4 != 0, "forced unmount (xfs_io shutdown)")
+
+        let wording = EventWording(mountPoint: "/mnt")
+        #expect(wording.entry(for: read, subject: RawPath("/mnt/photos/beach.raw")).message
+                == "/mnt/photos/beach.raw pos 8192 len 4096: directio_read: Input/output error")
+        #expect(wording.entry(for: media, subject: nil).message == "/mnt datadev daddr 0x\(String(bad, radix: 16)) bbcount 0x1: media error")
+        #expect(wording.entry(for: lost, subject: RawPath("/mnt/photos/beach.raw")).message == "/mnt/photos/beach.raw pos 8192 len 4096: media failed")
+        #expect(wording.entry(for: sick[0], subject: RawPath("/mnt/mail")).message == "/mnt/mail directory: sick")
+    }
+
     @Test func wordsEventsAsXfsHealer() {
         #expect(line(EventRecord(domain: 0, type: 0)) == "/mnt: monitoring started")
         #expect(line(EventRecord.media(daddr: 0x805, bbcount: 1)) == "/mnt datadev daddr 0x805 bbcount 0x1: media error")
@@ -278,6 +329,10 @@ struct EventRecord {
         #expect(String(decoding: buffer[0..<max(count, 0)], as: UTF8.self)
                 == "MESSAGE=/mnt: 3 events lost\nPRIORITY=4\nSYSLOG_IDENTIFIER=xvm-test\nXVM_LOST=3\n")
     }
+}
+
+extension UInt64 {
+    var u32: UInt32 { UInt32(truncatingIfNeeded: self) }
 }
 
 /// A fresh directory under /tmp.

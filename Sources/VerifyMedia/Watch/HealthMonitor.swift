@@ -4,8 +4,8 @@ import Glibc
 /// Why the health monitor of a filesystem could not be opened.
 public enum HealthMonitorError: Error, Sendable, CustomStringConvertible {
     /// Another monitor is attached (the kernel allows one per filesystem):
-    /// xfs_healer, or another watcher. `holder` names it when it can be found.
-    case alreadyMonitored(holder: String?)
+    /// xfs_healer, or another watcher. `holder` is it, when /proc shows it.
+    case alreadyMonitored(holder: MonitorHolder?)
     /// The kernel has no health monitor (before Linux 7.0).
     case unsupported(Errno)
     /// Not CAP_SYS_ADMIN in the initial user namespace, or not the root directory.
@@ -15,7 +15,7 @@ public enum HealthMonitorError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .alreadyMonitored(let holder):
-            "another program already monitors this filesystem's health\(holder.map { " (\($0))" } ?? "")"
+            "another program already monitors this filesystem's health\(holder.map { " (pid \($0.pid), \($0.command))" } ?? "")"
         case .unsupported(let error): "this kernel has no XFS health monitor (Linux 7.0 or later needed): \(error)"
         case .notPermitted: "opening the health monitor needs CAP_SYS_ADMIN in the initial user namespace"
         case .failed(let error): "cannot open the health monitor: \(error)"
@@ -49,7 +49,7 @@ public final class HealthMonitor: Sendable {
         guard result >= 0 else {
             let error = Errno.current
             switch error.rawValue {
-            case EEXIST: throw .alreadyMonitored(holder: MonitorHolder.describe(device: device))
+            case EEXIST: throw .alreadyMonitored(holder: MonitorHolder.find(device: device))
             case ENOTTY, EOPNOTSUPP: throw .unsupported(error)
             case EPERM: throw .notPermitted
             default: throw .failed(error)
@@ -100,18 +100,25 @@ public final class HealthMonitor: Sendable {
     }
 }
 
-/// Who holds the health monitor of a filesystem: the kernel names the
-/// monitor's anonymous inode "xfs_healthmon" and shows the monitored device
-/// in its fdinfo, so /proc tells which process it is (when we may look).
-enum MonitorHolder {
-    static func describe(device: DeviceNumber) -> String? {
+/// The process that holds the health monitor of a filesystem: the kernel
+/// names the monitor's anonymous inode "xfs_healthmon" and shows the
+/// monitored device in its fdinfo, so /proc tells (when we may look).
+public struct MonitorHolder: Sendable, Equatable {
+    public let pid: Int32
+    /// /proc/PID/comm: "xfs_healer", "xfs_verify_medi" (15 characters at most).
+    public let command: String
+
+    public var isXfsHealer: Bool { command.hasPrefix("xfs_healer") }
+    public var isXfsVerifyMedia: Bool { "xfs_verify_media".hasPrefix(command) && command.count >= 10 }
+
+    static func find(device: DeviceNumber) -> MonitorHolder? {
         guard let entries = opendir("/proc") else { return nil }
         defer { closedir(entries) }
         while let entry = readdir(entries) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             guard let pid = Int32(name), pid != getpid(), holds(pid: pid, device: device) else { continue }
             let command = readTextFile("/proc/\(pid)/comm")?.split(separator: "\n").first.map(String.init) ?? "?"
-            return "pid \(pid), \(command)"
+            return MonitorHolder(pid: pid, command: command)
         }
         return nil
     }
