@@ -97,10 +97,10 @@ struct EventRecord {
 
     /// The lines xfs_healer 7.2 printed on Linux 7.2 (the guest test bed, see
     /// the project's notes), and the rest of its wording.
-    /// Bytes a real Linux 7.2 health monitor gave (Fixtures/README.md),
+    /// Bytes a real Linux 7.2 health monitor gave (Tests/Fixtures/healthmon/README.md),
     /// decoded and worded; the facts are what the recording knew.
     @Test func decodesARealKernelsRecording() throws {
-        let fixtures = RepoPaths.root + "/Tests/VerifyMediaTests/Fixtures/healthmon-linux-7.2.13"
+        let fixtures = RepoPaths.root + "/Tests/Fixtures/healthmon/healthmon-linux-7.2.13"
         let bytes = try readWholeFile(fixtures + ".bin")
         var facts: [String: UInt64] = [:]
         for pair in String(decoding: try readWholeFile(fixtures + ".facts"), as: UTF8.self).split(separator: " ") {
