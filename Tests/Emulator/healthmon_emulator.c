@@ -234,20 +234,31 @@ static int validate(const struct xfs_health_monitor *hmo)
 	return 1;
 }
 
-/* The root directory's inode number, from bulkstat (XFS_BULK_IREQ_SPECIAL_ROOT). */
-static int root_inode(int fd, uint64_t *ino)
+/* Bulkstat of one inode (`flags` XFS_BULK_IREQ_SPECIAL for the root);
+ * 0 and *bs filled, or -1. */
+static int bulkstat_one(int fd, uint64_t ino, uint32_t flags, struct xfs_bulkstat *bs)
 {
 	struct {
 		struct xfs_bulk_ireq hdr;
 		struct xfs_bulkstat bs;
 	} req;
 	memset(&req, 0, sizeof(req));
-	req.hdr.ino = XFS_BULK_IREQ_SPECIAL_ROOT;
-	req.hdr.flags = XFS_BULK_IREQ_SPECIAL;
+	req.hdr.ino = ino;
+	req.hdr.flags = flags;
 	req.hdr.icount = 1;
 	if (emu_real_ioctl()(fd, XFS_IOC_BULKSTAT, &req) != 0 || req.hdr.ocount != 1)
 		return -1;
-	*ino = req.bs.bs_ino;
+	*bs = req.bs;
+	return 0;
+}
+
+/* The root directory's inode number. */
+static int root_inode(int fd, uint64_t *ino)
+{
+	struct xfs_bulkstat bs;
+	if (bulkstat_one(fd, XFS_BULK_IREQ_SPECIAL_ROOT, XFS_BULK_IREQ_SPECIAL, &bs) != 0)
+		return -1;
+	*ino = bs.bs_ino;
 	return 0;
 }
 
@@ -392,16 +403,9 @@ static uint32_t encode_dev(dev_t dev)
 
 static uint32_t generation_of(int fd, uint64_t ino)
 {
-	struct {
-		struct xfs_bulk_ireq hdr;
-		struct xfs_bulkstat bs;
-	} req;
-	memset(&req, 0, sizeof(req));
-	req.hdr.ino = ino;
-	req.hdr.icount = 1;
-	if (emu_real_ioctl()(fd, XFS_IOC_BULKSTAT, &req) != 0 || req.hdr.ocount != 1 || req.bs.bs_ino != ino)
-		return 0;
-	return req.bs.bs_gen;
+	/* Bulkstat gives the first inode at or after `ino`: it must be that one. */
+	struct xfs_bulkstat bs;
+	return bulkstat_one(fd, ino, 0, &bs) == 0 && bs.bs_ino == ino ? bs.bs_gen : 0;
 }
 
 /* The kernel's rmap walk over a bad range: each owner that is a file. */
