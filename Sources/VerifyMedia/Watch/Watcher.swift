@@ -69,19 +69,23 @@ public final class Watcher: Sendable {
             throw .monitor(error)
         }
         place = Mutex(Place(root: handle, filesystem: filesystem))
-        let repair = options.alwaysRepair ? "on (--repair)"
-            : AutofsckProperty.value(root: root) == "repair" ? "on (autofsck=repair)"
-            : "off (autofsck is \(AutofsckProperty.value(root: root).map { "\"\($0)\"" } ?? "unset"); --repair turns it on)"
-        log.log("\(filesystem.mountPoint): watching: media errors are verified with the \(engine.rawValue) engine, "
-                + "\(formatBytes(options.neighbourhood)) on each side; metadata repair \(repair)"
-                + (options.restore.map { "; lost data restored from \($0.backupDirectory)\($0.commit ? "" : " (dry run)")" } ?? ""),
-                priority: .info, [.init("XVM_EVENT", "watch"), .init("XVM_MOUNTPOINT", filesystem.mountPoint)])
+        autofsck = AutofsckProperty.value(root: root)
     }
+
+    /// The autofsck property when the watch began, for the first line.
+    private let autofsck: String?
 
     public var mountPoint: String { place.withLock { $0.filesystem.mountPoint } }
 
     /// Watches until the filesystem is unmounted or `stop` is requested.
     public func run() -> WatchEnd {
+        let repair = options.alwaysRepair ? "on (--repair)"
+            : autofsck == "repair" ? "on (autofsck=repair)"
+            : "off (autofsck is \(autofsck.map { "\"\($0)\"" } ?? "unset"); --repair turns it on)"
+        log.log("\(mountPoint): watching: media errors are verified with the \(engine.rawValue) engine, "
+                + "\(formatBytes(options.neighbourhood)) on each side; metadata repair \(repair)"
+                + (options.restore.map { "; lost data restored from \($0.backupDirectory)\($0.commit ? "" : " (dry run)")" } ?? ""),
+                priority: .info, [.init("XVM_EVENT", "watch"), .init("XVM_MOUNTPOINT", mountPoint)])
         let handler = DedicatedThread.start(name: "watch-events") { [self] in handleEvents() }
         let worker = DedicatedThread.start(name: "watch-work") { [self] in doWork() }
         var buffer = [UInt8](repeating: 0, count: 64 * HealthEvent.size)
