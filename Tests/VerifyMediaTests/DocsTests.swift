@@ -312,6 +312,23 @@ enum Docs {
         }
     }
 
+    /// Every subcommand of testbed/guest (as its --help lists them) is in
+    /// testbed/README.md, and the README says how to run the guest suite.
+    @Test func guestCommandsAreDocumented() throws {
+        let help = try runCommand([RepoPaths.root + "/testbed/guest", "--help"]).check().stdout
+        let documented = try Docs.read(RepoPaths.root + "/testbed/README.md")
+        let commands = help.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            return words.count >= 2 && words[0] == "testbed/guest" ? String(words[1]) : nil
+        }
+        #expect(Set(commands) == ["fetch", "info", "check", "run", "userland", "suite"], "\(help)")
+        for command in commands {
+            #expect(documented.contains("testbed/guest \(command)"), "testbed/README.md lacks testbed/guest \(command)")
+        }
+        let readme = try Docs.read(Docs.readmePath)
+        #expect(readme.contains("make test-guest"))
+    }
+
     /// The cron line the Makefile installs (disabled) is the one README and
     /// the man page show, and it runs the script the Makefile installs.
     @Test func cronLineIsTheSameEverywhere() throws {

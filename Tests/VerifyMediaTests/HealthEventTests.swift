@@ -12,6 +12,10 @@ import Testing
 import TestBed
 @testable import VerifyMedia
 
+/// The health monitor's event as the product decodes it (TestBed has a
+/// `HealthEvent` of its own: a line of `xfs_io -c healthmon`).
+typealias MonitorEvent = VerifyMedia.HealthEvent
+
 /// One health event as the kernel writes it: little endian, 64 bytes.
 struct EventRecord {
     var bytes = [UInt8](repeating: 0, count: 64)
@@ -59,7 +63,7 @@ struct EventRecord {
         return record
     }
 
-    var event: HealthEvent { bytes.withUnsafeBytes { HealthEvent(record: $0) } }
+    var event: MonitorEvent { bytes.withUnsafeBytes { MonitorEvent(record: $0) } }
 }
 
 @Suite struct HealthEventTests {
@@ -70,7 +74,7 @@ struct EventRecord {
     }
 
     @Test func decodesEveryDomainFromItsBytes() {
-        #expect(EventRecord(domain: 0, type: 0).event == HealthEvent(domain: .mount, kind: .running, time: 1_796_000_000_000_000_000, payload: .none))
+        #expect(EventRecord(domain: 0, type: 0).event == MonitorEvent(domain: .mount, kind: .running, time: 1_796_000_000_000_000_000, payload: .none))
         var lost = EventRecord(domain: 0, type: 1)
         lost.put(UInt64(12), at: 16)
         #expect(lost.event.payload == .lost(count: 12))
@@ -111,7 +115,7 @@ struct EventRecord {
         let dirIno = try #require(facts["dir_ino"]), dirGen = try #require(facts["dir_gen"]).u32
         #expect(bytes.count % 64 == 0)
         var assembler = HealthEventAssembler()
-        var events: [HealthEvent] = []
+        var events: [MonitorEvent] = []
         // Read as a reader with an odd buffer would get it.
         for start in stride(from: 0, to: bytes.count, by: 100) {
             events += bytes[start..<min(start + 100, bytes.count)].withUnsafeBytes { assembler.append($0) }
@@ -194,7 +198,7 @@ struct EventRecord {
         let stream = records.flatMap(\.bytes)
         for cuts in [[10, 100, 82], [64, 64, 64], [1, 190, 1], [63, 2, 127], [192]] {
             var assembler = HealthEventAssembler()
-            var events: [HealthEvent] = []
+            var events: [MonitorEvent] = []
             var offset = 0
             for count in cuts {
                 events += stream[offset..<offset + count].withUnsafeBytes { assembler.append($0) }
@@ -222,7 +226,7 @@ struct EventRecord {
 
     /// Each sick bit maps to the scrub type that repairs exactly that structure.
     @Test func sickBitsMapToScrubTypes() {
-        func types(_ mask: UInt32, _ domain: HealthEvent.Domain) -> [UInt32?] {
+        func types(_ mask: UInt32, _ domain: MonitorEvent.Domain) -> [UInt32?] {
             MetadataStructure.named(in: mask, domain: domain).map(\.scrubType)
         }
         #expect(types(0x110, .ag) == [5, 9])                 // bnobt, rmapbt
