@@ -165,14 +165,14 @@ struct RealKernelWatchTests {
     func xfsHealerHoldsTheMonitor() throws {
         try TestBed.with(TestBedOptions(faultDisk: false)) { bed in
             let output = bed.directory + "/healer.out"
-            let healer = try spawnProcess(SidUserland.command("/usr/libexec/xfsprogs/xfs_healer", ["--log", bed.mountPoint]),
-                                          outputPath: output)
+            let healer = try spawnProcess(SidUserland.command("/usr/libexec/xfsprogs/xfs_healer", [bed.mountPoint]), outputPath: output)
             defer { healer.kill(SIGTERM); _ = healer.wait(timeout: .seconds(30)) }
+            func healerOutput() -> String { (try? readWholeFile(output)).map { String(decoding: $0, as: UTF8.self) } ?? "" }
             let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline,
-                  !((try? readWholeFile(output)).map { String(decoding: $0, as: UTF8.self).contains("monitoring started") } ?? false) {
+            while ContinuousClock.now < deadline, !healerOutput().contains("monitoring started"), healer.wait(timeout: .zero) == nil {
                 usleep(100_000)
             }
+            try #require(healerOutput().contains("monitoring started"), "xfs_healer did not start: \(healerOutput())")
             for arguments in [["watch", "--no-history"], ["watch", "--check"]] {
                 let run = try bed.run([RepoPaths.binary] + arguments + [bed.mountPoint], timeout: .seconds(60))
                 #expect(run.status == 32, "\(run)")
