@@ -103,7 +103,7 @@ struct EventRecord {
     /// the project's notes), and the rest of its wording.
     /// Bytes a real Linux 7.2 health monitor gave (Tests/Fixtures/healthmon/README.md),
     /// decoded and worded; the facts are what the recording knew.
-    @Test func decodesARealKernelsRecording() throws {
+    @Test func decodesWhatLinux72Recorded() throws {
         let fixtures = RepoPaths.root + "/Tests/Fixtures/healthmon/healthmon-linux-7.2.13"
         let bytes = try readWholeFile(fixtures + ".bin")
         var facts: [String: UInt64] = [:]
