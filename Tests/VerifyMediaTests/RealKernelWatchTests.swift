@@ -23,41 +23,11 @@ extension Trait where Self == ConditionTrait {
 
 @Suite("RealKernel: watch mode on the real health monitor", .serialized, .realKernel)
 struct RealKernelWatchTests {
-    /// The kernel engine's scan reports the bad sector it pinpoints; the
-    /// watcher hears MEDIA_ERROR and DATALOST, verifies around the sector
-    /// (its own reports then must not start another verification), names
-    /// the file and the offset exactly, and records the range once.
+    /// As `WatchTests.aReportedMediaErrorIsVerifiedNamedAndRecordedOnce`,
+    /// on the kernel's own health monitor and XFS_IOC_VERIFY_MEDIA.
     @Test("a faulty sector verified with REPORT is named exactly and recorded once")
     func reportedMediaError() throws {
-        try TestBed.with { bed in
-            try bed.writeFile("photos/beach.raw", size: 8 << 20, seed: 1)
-            try bed.sync()
-            let offset: UInt64 = 950_272
-            let physical = try bed.physicalOffset("photos/beach.raw", fileOffset: offset)
-            try bed.data.arm(.eio, offset: physical, length: 512)
-            let state = bed.directory + "/state"
-            let watch = try WatchProcess(bed, ["--engine", "kernel", "--state-dir", state], emulated: false)
-            let scan = try bed.run([RepoPaths.binary, "--engine", "kernel", "-q", bed.mountPoint], timeout: .seconds(300))
-            #expect(scan.status == 3, "\(scan)")
-            let file = bed.path("photos/beach.raw")
-            try watch.waitFor("the file named") { lines in
-                lines.contains("\(file): media error at data offset \(offset) length 512 (EIO) [new]")
-                    && lines.contains { $0.contains(": verified ") }
-            }
-            #expect(watch.lines.contains("\(bed.mountPoint) datadev daddr 0x\(String(physical >> 9, radix: 16)) bbcount 0x1: media error"))
-            #expect(watch.lines.contains { $0.hasPrefix("\(file) pos ") && $0.hasSuffix(": media failed") }, "\(watch.output)")
-            try watch.waitFor("the watcher's own report") { $0.filter { $0.hasSuffix("bbcount 0x1: media error") }.count >= 2 }
-            sleep(2)
-            #expect(watch.lines.filter { $0.contains(": verifying data device") }.count == 1, "\(watch.output)")
-            #expect(watch.lines.filter { $0.contains("media error at data offset") }.count == 1, "\(watch.output)")
-            let files = try FileManager.default.contentsOfDirectory(atPath: state).filter { $0.hasSuffix(".json") }
-            let history = try JSONSerialization.jsonObject(with: Data(try readWholeFile("\(state)/\(try #require(files.first))"))) as? [String: Any]
-            let runs = history?["runs"] as? [[String: Any]] ?? []
-            #expect(runs.count == 1)
-            #expect((runs.first?["bad_ranges"] as? [[String: Any]])?.count == 1)
-            try bed.unmount()
-            #expect(watch.exitStatus() == 0, "\(watch.output)")
-        }
+        try TestBed.with { bed in try WatchScenarios.reportedMediaError(bed, emulated: false) }
     }
 
     /// A user's O_DIRECT read of a damaged file fails; the kernel reports

@@ -134,3 +134,56 @@ enum WatchHarness {
         return Emulator.buildError
     }()
 }
+
+/// What the emulated and the real health monitor must both bring about.
+enum WatchScenarios {
+    /// A scan with the kernel engine reports the bad sector it pinpoints;
+    /// the watcher hears MEDIA_ERROR (and DATALOST), verifies the range
+    /// around it with the kernel engine too (whose own reports must not
+    /// start more verifications), names the file and offset exactly, and
+    /// records the bad range once in the history and the report.
+    static func reportedMediaError(_ bed: TestBed, emulated: Bool) throws {
+        try bed.writeFile("photos/beach.raw", size: 8 << 20, seed: 1)
+        try bed.sync()
+        let offset: UInt64 = 950_272
+        let physical = try bed.physicalOffset("photos/beach.raw", fileOffset: offset)
+        try bed.data.arm(.eio, offset: physical, length: 512)
+        let state = bed.directory + "/state", reportPath = bed.directory + "/watch.json"
+        let watch = try WatchProcess(bed, ["--engine", "kernel", "--state-dir", state, "--report", reportPath], emulated: emulated)
+
+        let scan = try bed.run([RepoPaths.binary, "--engine", "kernel", "-q", bed.mountPoint],
+                               environment: emulated ? ["LD_PRELOAD": Emulator.library] : [:], timeout: .seconds(300))
+        #expect(scan.status == 3, "\(scan)")
+        let file = bed.path("photos/beach.raw")
+        let named = "\(file): media error at data offset \(offset) length 512 (EIO) [new]"
+        try watch.waitFor("the file named") { $0.contains(named) && $0.contains { $0.contains(": verified ") } }
+        let daddr = String(physical >> 9, radix: 16)
+        #expect(watch.lines.contains("\(bed.mountPoint) datadev daddr 0x\(daddr) bbcount 0x1: media error"))
+        // The kernel reports the file block (4096), the emulator the bio (512).
+        #expect(watch.lines.contains { $0.hasPrefix("\(file) pos \(offset) len ") && $0.hasSuffix(": media failed") }, "\(watch.output)")
+        // Let the watcher's own reports arrive: they must not start another verification.
+        try watch.waitFor("the watcher's own report") { lines in
+            lines.filter { $0.hasSuffix("bbcount 0x1: media error") }.count >= 2
+        }
+        sleep(2)
+        #expect(watch.lines.filter { $0.contains(": verifying data device") }.count == 1, "\(watch.output)")
+        #expect(watch.lines.filter { $0.contains("media error at data offset") }.count == 1, "\(watch.output)")
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: state).filter { $0.hasSuffix(".json") }
+        #expect(files.count == 1, "\(files)")
+        let history = try JSONSerialization.jsonObject(with: Data(try readWholeFile("\(state)/\(files.first ?? "")"))) as? [String: Any]
+        let runs = history?["runs"] as? [[String: Any]] ?? []
+        #expect(runs.count == 1)
+        let ranges = runs.first?["bad_ranges"] as? [[String: Any]] ?? []
+        #expect(ranges.count == 1)
+        #expect((ranges.first?["start_daddr"] as? NSNumber)?.uint64Value == physical >> 9)
+        #expect((ranges.first?["end_daddr"] as? NSNumber)?.uint64Value == (physical >> 9) + 1)
+        #expect(runs.first?["complete"] as? Bool == false, "a verification of some ranges must not count as a full scan")
+        let report = try ScanReport.decode(String(decoding: try readWholeFile(reportPath), as: UTF8.self), context: reportPath)
+        #expect(report.badRanges.count == 1)
+        #expect(report.badRanges.first?.owners.first?.path == file)
+
+        try bed.unmount()
+        #expect(watch.exitStatus() == 0, "\(watch.output)")
+    }
+}
