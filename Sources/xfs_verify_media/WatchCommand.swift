@@ -3,9 +3,9 @@ import Glibc
 import VerifyMedia
 
 /// `xfs_verify_media watch MNT`: the health monitor of one filesystem.
-struct WatchCommand: ParsableCommand {
+struct WatchCommand: VerifyMediaCommand {
     static let configuration = CommandConfiguration(
-        commandName: "xfs_verify_media watch",
+        commandName: "watch",
         abstract: "Watch the kernel's health monitor of a mounted XFS filesystem (Linux 7.0) and act on what it reports.",
         discussion: """
         Logs every health event in xfs_healer's wording. Media errors are verified \
@@ -35,13 +35,15 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Ask the kernel for every metadata health event, not only changes.")
     var everything = false
 
-    @Option(help: ArgumentHelp("Bytes to verify on each side of a reported media error (default 1M).", valueName: "SIZE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bytes to verify on each side of a reported media error (default 1M).", valueName: "SIZE"),
+            transform: ByteSize.parse)
     var neighbourhood: ByteSize?
 
     @Option(help: ArgumentHelp("Read engine of verifications and scans.", valueName: "auto|kernel|uring|aio|sync"))
     var engine: EngineChoice = .auto
 
-    @Option(help: ArgumentHelp("Cap on bytes read per second by verifications and scans, e.g. 200M.", valueName: "SIZE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cap on bytes read per second by verifications and scans, e.g. 200M.", valueName: "SIZE"),
+            transform: ByteSize.parse)
     var rate: ByteSize?
 
     @Flag(name: [.short, .long], help: "Verify and scan gently: idle I/O priority, low queue depth, 64 MiB/s unless --rate.")
@@ -72,9 +74,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     /// Exit status of watch mode when another monitor holds the filesystem's.
-    static let anotherMonitor: Int32 = 32
+    static let anotherMonitor = ExitStatus(rawValue: 32)
 
-    func execute() -> Int32 {
+    func execute() -> CommandExit {
         let stop = StopSignal()
         SignalWatcher.start(stop)
         let log = MachineLog()
@@ -82,8 +84,8 @@ struct WatchCommand: ParsableCommand {
         do {
             filesystem = try FilesystemProbe.probe(path)
         } catch {
-            FileHandleOutput.standardError.write("xfs_verify_media: \(error)\n")
-            return error.exitStatus.rawValue
+            Output.standardError.write("xfs_verify_media: \(error)\n")
+            return .status(error.exitStatus)
         }
         var options = WatchOptions()
         options.alwaysRepair = repair
@@ -104,24 +106,24 @@ struct WatchCommand: ParsableCommand {
                 let advice = holder?.isXfsVerifyMedia == true
                     ? "another xfs_verify_media watch has it already"
                     : "to watch it with xfs_verify_media instead of xfs_healer: systemctl disable --now xfs_healer_start.service '\(healer)'"
-                FileHandleOutput.standardError.write(
+                Output.standardError.write(
                     "xfs_verify_media: \(filesystem.mountPoint): \(error); the kernel allows one health monitor per filesystem; \(advice)\n")
-                return WatchCommand.anotherMonitor
+                return .status(WatchCommand.anotherMonitor)
             }
-            FileHandleOutput.standardError.write("xfs_verify_media: \(filesystem.mountPoint): \(error)\n")
-            return ExitStatus.operational.rawValue
+            Output.standardError.write("xfs_verify_media: \(filesystem.mountPoint): \(error)\n")
+            return .status(.operational)
         }
-        if check { return 0 }
+        if check { return .status([]) }
         switch watcher.run() {
-        case .unmounted, .stopped: return 0
+        case .unmounted, .stopped: return .status([])
         }
     }
 }
 
 /// `xfs_verify_media watch-mounts`: a watcher per mounted XFS filesystem.
-struct WatchMountsCommand: ParsableCommand {
+struct WatchMountsCommand: VerifyMediaCommand {
     static let configuration = CommandConfiguration(
-        commandName: "xfs_verify_media watch-mounts",
+        commandName: "watch-mounts",
         abstract: "Start xfs_verify_media_watch@<mount>.service for every XFS filesystem mounted now or later (fanotify mount events, Linux 6.15).",
         discussion: """
         Filesystems that xfs_healer@<mount>.service already watches are left to it. \
@@ -135,15 +137,15 @@ struct WatchMountsCommand: ParsableCommand {
     @Flag(help: "Only print which units would be started.")
     var dryRun = false
 
-    func execute() -> Int32 {
+    func execute() -> CommandExit {
         let stop = StopSignal()
         SignalWatcher.start(stop)
         do {
             try WatchStarter(dryRun: dryRun, log: MachineLog()).run(stop: stop)
-            return 0
+            return .status([])
         } catch {
-            FileHandleOutput.standardError.write("xfs_verify_media: \(error)\n")
-            return error.exitStatus.rawValue
+            Output.standardError.write("xfs_verify_media: \(error)\n")
+            return .status(error.exitStatus)
         }
     }
 }

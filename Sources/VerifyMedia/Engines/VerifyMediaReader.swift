@@ -7,22 +7,11 @@ import Glibc
 /// errors. The kernel stops at the first failing bio: `me_ioerror` says
 /// why only when nothing was verified before it; otherwise the call just
 /// returns early (a short advance) and the caller asks again from there.
-final class VerifyMediaReader: BlockingReader {
-    /// Owned: closed with the reader, so that a long-lived process (watch
-    /// mode) does not keep the filesystem busy after its scans.
-    let mount: FileDescriptor
+struct VerifyMediaReader: BlockingReader {
+    let mount: MountAccess
     let device: DeviceRole
     let maxIOSize: UInt32
     let restMicroseconds: UInt32
-
-    init(mount: FileDescriptor, device: DeviceRole, maxIOSize: UInt32, restMicroseconds: UInt32) {
-        self.mount = mount
-        self.device = device
-        self.maxIOSize = maxIOSize
-        self.restMicroseconds = restMicroseconds
-    }
-
-    deinit { mount.close() }
 
     func read(_ range: ByteRange, into buffer: AlignedBuffer, report: Bool) -> ReadOutcome {
         var request = xfs_verify_media()
@@ -33,7 +22,7 @@ final class VerifyMediaReader: BlockingReader {
         request.me_max_io_size = maxIOSize
         request.me_rest_us = restMicroseconds
         do {
-            try mount.ioctl(CXFS_XFS_IOC_VERIFY_MEDIA, &request)
+            try mount.withDescriptor { fd throws(Errno) in try fd.ioctl(CXFS_XFS_IOC_VERIFY_MEDIA, &request) }
         } catch {
             return .failed(error)
         }

@@ -51,9 +51,9 @@ struct OwnerLookup {
         let geometry = filesystem.geometry
         switch device {
         case .data where geometry.agBytes > 0:
-            return GroupLocation(kind: "ag", number: Int(offset / geometry.agBytes))
+            return GroupLocation(kind: .ag, number: Int(offset / geometry.agBytes))
         case .rt where geometry.rtGroupBytes > 0:
-            return GroupLocation(kind: "rtgroup", number: Int(offset / geometry.rtGroupBytes))
+            return GroupLocation(kind: .rtgroup, number: Int(offset / geometry.rtGroupBytes))
         default:
             return nil
         }

@@ -16,7 +16,8 @@ struct FsmapExtentSource: ExtentSource {
     }
 }
 
-/// The whole lane, free space included (`--scope device`).
+/// The whole lane, free space included (`--scope device`), or a lane that
+/// is allocated whole (the external log).
 struct WholeRangeSource: ExtentSource {
     let range: ByteRange
     var done = false
@@ -26,6 +27,21 @@ struct WholeRangeSource: ExtentSource {
         done = true
         extents.append(range)
         return true
+    }
+}
+
+extension LanePlanner {
+    /// A planner reading the lane's extents from the space map (or the
+    /// whole lane when it is not `mapped`), with a device's read tuning.
+    convenience init(lane: Lane, mount: MountAccess, scope: ScanScope, device: BlockDevice, tuning: ReadTuning,
+                     resumeFrom: UInt64?, timer: SpaceMapTimer?) {
+        let source: any ExtentSource = lane.mapped
+            ? FsmapExtentSource(stream: FsmapStream(mount: mount, device: mount.filesystem.fsmapDeviceNumber(device),
+                                                    start: lane.range.start, end: lane.range.end, timer: timer),
+                                scope: scope)
+            : WholeRangeSource(range: lane.range)
+        self.init(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
+                  alignment: UInt64(device.logicalSectorSize), resumeFrom: resumeFrom)
     }
 }
 

@@ -11,7 +11,7 @@ public struct TextReport {
         let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         var lines = report.badRanges.flatMap { ownerLines($0).map(\.text) }
         for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason) error (\(range.error.name))")
+            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason.phrase) (\(range.error.name))")
         }
         for range in report.scan.flakyRanges {
             lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
@@ -24,7 +24,7 @@ public struct TextReport {
     public func ownerLines(_ owned: OwnedBadRange) -> [(owner: Owner, path: RawPath?, text: String)] {
         let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         let bad = owned.bad
-        let note = owned.status == "new" ? " [new]" : ""
+        let note = owned.status == .new ? " [new]" : ""
         let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
         return owned.owners.flatMap { owner -> [(owner: Owner, path: RawPath?, text: String)] in
             switch owner {
@@ -42,7 +42,7 @@ public struct TextReport {
                     return (owner, path, "\(name): \(what) (\(bad.error.name))\(note)")
                 }
             case .metadata(let kind, let group):
-                let location = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                let location = group.map { ", \($0.kind == .ag ? "AG" : "rtgroup") \($0.number)" } ?? ""
                 return [(owner, nil, "\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")]
             case .free:
                 return [(owner, nil, "\(mount): \(place): media error in free space (\(bad.error.name))\(note)")]

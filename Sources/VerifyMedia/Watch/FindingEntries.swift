@@ -13,12 +13,13 @@ struct FindingEntries {
         var entries: [LogEntry] = []
         for owned in report.badRanges {
             let bad = owned.bad
-            let base: [LogEntry.Field] = [
+            var base: [LogEntry.Field] = [
                 .init("XVM_EVENT", "bad_range"), .init("XVM_ACTION", action), .init("XVM_MOUNTPOINT", mount),
                 .init("XVM_DEVICE", bad.device.rawValue), .init("XVM_START_DADDR", String(bad.range.start >> 9)),
                 .init("XVM_END_DADDR", String(bad.range.end >> 9)), .init("ERRNO", String(bad.error.rawValue)),
                 .init("XVM_ERROR", bad.error.name),
-            ] + (owned.status.map { [.init("XVM_STATUS", $0)] } ?? [])
+            ]
+            if let status = owned.status { base.append(.init("XVM_STATUS", status.rawValue)) }
             for line in text.ownerLines(owned) {
                 entries.append(LogEntry(line.text, priority: FindingEntries.priority(line.owner),
                                         fields: base + FindingEntries.ownerFields(line.owner, path: line.path)))

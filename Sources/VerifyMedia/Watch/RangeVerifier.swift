@@ -1,29 +1,30 @@
 /// Verifies chosen ranges of a filesystem's devices, or all of it, through
-/// the scanner (engines, pinpointing), and names the owners of what is bad:
-/// the one place where watch mode and restore meet the scan.
+/// the scanner (engines, pinpointing, reports to the kernel), and names the
+/// owners of what is bad: the one place where watch mode and restore meet
+/// the scan.
 struct RangeVerifier: Sendable {
     let engine: EngineKind
-    /// Pace and priority (rate, background); scope and ranges are set here.
+    /// Pace and priority (rate, background); the scope is set here.
     let options: ScanOptions
 
-    /// Reads `ranges` whole, free space included.
+    /// Reads `ranges` whole, free space included: the kernel reported an
+    /// error there, wherever it is.
     func verify(_ ranges: [DeviceRole: [ByteRange]], filesystem: MountedFilesystem, stop: StopSignal) throws(VerifyMediaError) -> Report {
         var options = self.options
         options.scope = .device
-        options.ranges = ranges
-        return try run(options, filesystem: filesystem, stop: stop)
+        let wanted = ranges.flatMap { device, list in list.map { DeviceRange(device, $0) } }
+        return resolve(try Scanner(filesystem: filesystem, ranges: wanted, options: options, engine: engine, stop: stop).run(),
+                       filesystem: filesystem)
     }
 
     /// Reads all allocated space, as `xfs_verify_media MNT` does.
     func verifyEverything(filesystem: MountedFilesystem, stop: StopSignal) throws(VerifyMediaError) -> Report {
         var options = self.options
         options.scope = .allocated
-        options.ranges = nil
-        return try run(options, filesystem: filesystem, stop: stop)
+        return resolve(try Scanner(filesystem: filesystem, options: options, engine: engine, stop: stop).run(), filesystem: filesystem)
     }
 
-    private func run(_ options: ScanOptions, filesystem: MountedFilesystem, stop: StopSignal) throws(VerifyMediaError) -> Report {
-        let result = try Scanner(filesystem: filesystem, options: options, engine: engine, stop: stop).run()
+    private func resolve(_ result: ScanResult, filesystem: MountedFilesystem) -> Report {
         let owners = OwnerResolver(filesystem: filesystem).resolve(result.badRanges)
         return Report(scan: result, badRanges: owners.ranges, errors: owners.errors)
     }

@@ -105,7 +105,7 @@ public final class Watcher: Sendable {
                 }
                 break reading
             case .stopped:
-                end = .stopped(stop.reason ?? "stopped")
+                end = .stopped(stop.cause?.description ?? "stopped")
                 break reading
             case .failed(let error):
                 log.log("\(mountPoint): reading the health monitor failed: \(error)", priority: .error)
@@ -114,7 +114,7 @@ public final class Watcher: Sendable {
             }
         }
         ended.store(true, ordering: .releasing)
-        running.withLock { $0?.request("the watch ended") }
+        running.withLock { $0?.request(.requested("the watch ended")) }
         events.close()
         work.close()
         handler.join()
@@ -182,7 +182,7 @@ public final class Watcher: Sendable {
         case (.lost, _):
             work.push(.fullScan(reason: "health events were lost"))
         case (.unmount, _):
-            running.withLock { $0?.request("\(mountPoint) was unmounted") }
+            running.withLock { $0?.request(.unmounted(mountPoint: mountPoint)) }
         case (.shutdown, _):
             log.log("\(mountPoint): the filesystem is shut down: unmount it, run xfs_repair on its device, and mount it again",
                     priority: .critical, [.init("XVM_EVENT", "advice"), .init("XVM_MOUNTPOINT", mountPoint)])
@@ -344,8 +344,10 @@ public final class Watcher: Sendable {
         if let directory = options.historyDirectory {
             do {
                 var history = try History.load(directory: directory, uuid: report.scan.filesystem.geometry.uuid)
+                // New or known against the last complete scan of allocated
+                // space (the scheduled one), as a scan marks its findings.
                 for index in report.badRanges.indices {
-                    report.badRanges[index].status = history.knows(report.badRanges[index].bad) ? "known" : "new"
+                    report.badRanges[index].status = history.status(of: report.badRanges[index].bad, scope: .allocated)
                 }
                 // A verification of some ranges is not a scan of the
                 // filesystem: recorded as incomplete, so that --interval
