@@ -38,8 +38,12 @@ public struct FilesystemGeometry: Sendable {
     public var hasParentPointers: Bool { flags & UInt32(XFS_FSOP_GEOM_FLAGS_PARENT) != 0 }
     public var hasExternalLog: Bool { logStart == 0 && logBlocks > 0 }
     public var hasRealtime: Bool { rtBlocks > 0 }
-    /// A zoned filesystem whose rt section lives on the data device.
+    /// Its realtime groups are zones, written sequentially.
+    public var isZoned: Bool { flags & UInt32(XFS_FSOP_GEOM_FLAGS_ZONED) != 0 }
+    /// A zoned filesystem whose rt section lives on the data device, from
+    /// `rtStartBytes` on.
     public var hasInternalRealtime: Bool { rtStart != 0 }
+    public var rtStartBytes: UInt64 { rtStart * blockSize }
 
     public var agBytes: UInt64 { agBlocks * blockSize }
     public var dataBytes: UInt64 { dataBlocks * blockSize }

@@ -13,7 +13,7 @@ public struct TextReport {
         for owned in report.badRanges {
             let bad = owned.bad
             let note = owned.status == "new" ? " [new]" : ""
-            let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
+            let location = place(bad.device, bad.range)
             for owner in owned.owners {
                 switch owner {
                 case .file(let file):
@@ -28,23 +28,30 @@ public struct TextReport {
                     }
                     lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
                 case .metadata(let kind, let group):
-                    let location = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
-                    lines.append("\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")
+                    let groupName = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                    lines.append("\(mount): \(location): media error in \(MetadataKind.description(of: kind))\(groupName) (\(bad.error.name))\(note)")
                 case .free:
-                    lines.append("\(mount): \(place): media error in free space (\(bad.error.name))\(note)")
+                    lines.append("\(mount): \(location): media error in free space (\(bad.error.name))\(note)")
                 case .unknown:
-                    lines.append("\(mount): \(place): media error, owner unknown (\(bad.error.name))\(note)")
+                    lines.append("\(mount): \(location): media error, owner unknown (\(bad.error.name))\(note)")
                 }
             }
         }
         for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason) error (\(range.error.name))")
+            lines.append("\(mount): \(place(range.device, range.range)): not verified, \(range.reason) error (\(range.error.name))")
         }
         for range in report.scan.flakyRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
+            lines.append("\(mount): \(place(range.device, range.range)): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
         }
         lines += (report.scan.errors + report.errors).map { "\(mount): error: \(TextEscaping.escape($0))" }
         return lines
+    }
+
+    /// "data device daddr 8-15"; an rt section on the data device is named
+    /// as such, its daddrs being those of the data device.
+    private func place(_ role: DeviceRole, _ range: ByteRange) -> String {
+        let section = role == .rt && report.scan.filesystem.device(.rt)?.isSection == true
+        return "\(role) \(section ? "section of the data device" : "device") daddr \(range.start >> 9)-\((range.end >> 9) - 1)"
     }
 
     /// Why the scan did not cover everything, when it did not.
