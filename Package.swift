@@ -33,7 +33,7 @@ let package = Package(
             ]
         ),
         // Real faulty disks for tests: fault disk + loop device + XFS.
-        .target(name: "TestBed", dependencies: ["VerifyMedia"], path: "Tests/TestBed"),
+        .target(name: "TestBed", dependencies: ["VerifyMedia", "CXFS"], path: "Tests/TestBed"),
         .testTarget(name: "ABITests", dependencies: ["CXFS"]),
         .testTarget(name: "VerifyMediaTests", dependencies: ["VerifyMedia", "TestBed"]),
     ]

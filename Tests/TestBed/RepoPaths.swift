@@ -29,11 +29,4 @@ public enum RepoPaths {
         if let path = ProcessInfo.processInfo.environment["XVM_TESTBED_BASE"], !path.isEmpty { return path }
         return "/var/tmp/xfs_verify_media-testbed"
     }
-
-    /// mkfs.xfs and xfs_io of xfsprogs 6.13 (`scripts/build-xfsprogs`), which
-    /// can make filesystems with parent pointers; nil when not built.
-    public static var newerXfsprogs: (mkfs: String, io: String)? {
-        let mkfs = root + "/.build/xfsprogs/mkfs.xfs", io = root + "/.build/xfsprogs/xfs_io"
-        return access(mkfs, X_OK) == 0 && access(io, X_OK) == 0 ? (mkfs, io) : nil
-    }
 }

@@ -15,12 +15,18 @@ public struct TestBedOptions: Sendable {
     public var realtimeSize: UInt64? = nil
     /// false: loop devices directly on the images, no FUSE (faster; no fault controls).
     public var faultDisk: Bool = true
-    /// Another mkfs.xfs to use (e.g. `RepoPaths.newerMkfs` for parent pointers).
+    /// Another mkfs.xfs command, split on spaces (e.g. `SidUserland.mkfs`,
+    /// xfsprogs 7.x, for parent pointers, rtgroups, zoned).
     public var mkfsProgram: String? = nil
+    /// An existing block device to make the data device of (e.g. a
+    /// `ScsiDebugDisk`): no image, fault disk or loop device for data, and
+    /// `size` does not apply. The caller owns the device.
+    public var dataDevice: String? = nil
 
     public init(size: UInt64 = 512 << 20, agCount: Int = 4, logicalSectorSize: Int = 512,
                 mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"], externalLogSize: UInt64? = nil,
-                realtimeSize: UInt64? = nil, faultDisk: Bool = true, mkfsProgram: String? = nil) {
+                realtimeSize: UInt64? = nil, faultDisk: Bool = true, mkfsProgram: String? = nil,
+                dataDevice: String? = nil) {
         self.size = size
         self.agCount = agCount
         self.logicalSectorSize = logicalSectorSize
@@ -29,6 +35,7 @@ public struct TestBedOptions: Sendable {
         self.realtimeSize = realtimeSize
         self.faultDisk = faultDisk
         self.mkfsProgram = mkfsProgram
+        self.dataDevice = dataDevice
     }
 
     /// Arguments for `testbed up DIR` after DIR.
@@ -38,6 +45,7 @@ public struct TestBedOptions: Sendable {
         if let externalLogSize { args += ["--logdev", String(externalLogSize)] }
         if let realtimeSize { args += ["--rtdev", String(realtimeSize)] }
         if !faultDisk { args.append("--no-faults") }
+        if let dataDevice { args += ["--device", dataDevice] }
         return args
     }
 }

@@ -147,8 +147,7 @@ final class EmulatorLog {
 
 // MARK: - The emulator's own tests
 
-@Suite(.serialized, .enabled(if: TestBed.unavailableReason == nil,
-                             Comment(rawValue: "test bed unavailable: \(TestBed.unavailableReason ?? "")")))
+@Suite(.serialized, .emulatedKernel)
 struct EmulatorTests {
     /// A test bed: 512 MiB (1 Mi sectors), 4 AGs.
     static let sectors: UInt64 = (512 << 20) / 512

@@ -10,8 +10,7 @@ import Glibc
 import Testing
 import TestBed
 
-@Suite(.serialized, .enabled(if: TestBed.unavailableReason == nil,
-                             Comment(rawValue: "test bed unavailable: \(TestBed.unavailableReason ?? "")")))
+@Suite(.serialized, .emulatedKernel)
 struct KernelEngineTests {
     /// One `bad_ranges` entry of the JSON report.
     struct BadRange: Hashable, Comparable, CustomStringConvertible {

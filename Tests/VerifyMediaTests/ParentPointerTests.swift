@@ -3,15 +3,15 @@ import Testing
 import TestBed
 
 private let skipReason: String? = TestBed.unavailableReason
-    ?? (RepoPaths.newerXfsprogs == nil ? "needs mkfs.xfs with parent pointers: run scripts/build-xfsprogs" : nil)
+    ?? SidUserland.unavailableReason.map { "needs mkfs.xfs with parent pointers (xfsprogs 7.x): \($0)" }
     ?? (findExecutable("strace") == nil ? "needs strace" : nil)
 
 @Suite("Owners: paths from parent pointers (mkfs.xfs -n parent=1)", .serialized, .enabled(if: skipReason == nil, "\(skipReason ?? "")"))
 struct ParentPointerTests {
     @Test("paths and hard links come from parent pointers, without walking the directory tree")
     func pathsFromParentPointers() throws {
-        let mkfs = try #require(RepoPaths.newerXfsprogs).mkfs
-        try TestBed.with(TestBedOptions(mkfsOptions: ["-m", "rmapbt=1,reflink=1", "-n", "parent=1"], mkfsProgram: mkfs)) { bed in
+        try TestBed.with(TestBedOptions(mkfsOptions: ["-m", "rmapbt=1,reflink=1", "-n", "parent=1"],
+                                        mkfsProgram: SidUserland.mkfs)) { bed in
             try bed.writeFile("projects/report/2026/q3.dat", size: 1 << 20, seed: 3)
             try bed.hardlink("projects/report/2026/q3.dat", "archive-q3.dat")
             try bed.writeFile("other", size: 64 << 10, seed: 4)
