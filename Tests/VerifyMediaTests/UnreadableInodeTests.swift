@@ -10,7 +10,7 @@ import Testing
 import TestBed
 
 private let parentPointerSkipReason: String? = Harness.unavailableReason
-    ?? (RepoPaths.newerXfsprogs == nil ? "needs mkfs.xfs with parent pointers: run scripts/build-xfsprogs" : nil)
+    ?? SidUserland.unavailableReason.map { "needs mkfs.xfs with parent pointers (xfsprogs 7.x): \($0)" }
 
 @Suite("Owners: files whose inode cannot be read", .serialized,
        .enabled(if: Harness.unavailableReason == nil, Comment(rawValue: Harness.unavailableReason ?? "")))
@@ -87,8 +87,8 @@ struct UnreadableInodeTests {
     @Test("with parent pointers, which need the inode, named from the directory walk too",
           .enabled(if: parentPointerSkipReason == nil, Comment(rawValue: parentPointerSkipReason ?? "")))
     func parentPointersFallBackToTheWalk() throws {
-        let mkfs = try #require(RepoPaths.newerXfsprogs).mkfs
-        try TestBed.with(TestBedOptions(mkfsOptions: ["-m", "rmapbt=1,reflink=1", "-n", "parent=1"], mkfsProgram: mkfs)) { bed in
+        try TestBed.with(TestBedOptions(mkfsOptions: ["-m", "rmapbt=1,reflink=1", "-n", "parent=1"],
+                                        mkfsProgram: SidUserland.mkfs)) { bed in
             let damage = try Self.damageFileAndInode(bed)
             try Self.expectNamedAndUnreadable(bed, damage)
         }
