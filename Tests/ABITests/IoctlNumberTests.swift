@@ -42,5 +42,6 @@ import Testing
         #expect(CXFS_BLKSSZGET == 0x1268)
         #expect(CXFS_BLKPBSZGET == 0x127B)
         #expect(CXFS_BLKGETSIZE64 == 0x8008_1272)
+        #expect(CXFS_BLKREPORTZONE == 0xC010_1282)
     }
 }

@@ -222,4 +222,67 @@ struct RealKernelRealtimeTests {
             #expect(whole.devices.map(\.bytesPlanned).reduce(0, +) == 1 << 30, "\(run)")
         }
     }
+
+    @Test("a zoned rt disk whose zones hold less than their size: the groups past the kernel's space map are read too",
+          .scsiDebug)
+    func zoneGapsPastTheKernelsSpaceMap() async throws {
+        try #require(SidUserland.unavailableReason == nil, "\(SidUserland.unavailableReason ?? "")")
+        // 16 zones of 8 MiB holding 6 MiB each: rt groups at 8 MiB steps, while
+        // the kernel maps and verifies the rt device only up to 16 x 6 MiB.
+        let zoned = ["zbc=managed", "zone_size_mb=8", "zone_cap_mb=6", "zone_nr_conv=0"]
+        try await ScsiDebugDisk.with(sizeMiB: 128, parameters: zoned) { disk in
+            let options = TestBedOptions(mkfsOptions: [], faultDisk: false, mkfsProgram: SidUserland.mkfs,
+                                         realtimeDevice: disk.device)
+            try await TestBed.with(options) { bed in
+                let horizon: UInt64 = 16 * (6 << 20)
+                // Zoned XFS fills zones in order; freed space comes back only
+                // through garbage collection, which moves live data into the
+                // zones it keeps in reserve: the last ones.
+                var files: [String] = []
+                var beyond: (file: String, extent: FileExtent)?
+                for cycle in 0..<6 where beyond == nil {
+                    for index in 0..<64 {
+                        let name = "f\(cycle)-\(index)"
+                        do {
+                            try bed.writeFile(name, size: 4 << 20, seed: UInt64(cycle * 64 + index))
+                            files.append(name)
+                        } catch {
+                            unlink(bed.path(name))
+                            break
+                        }
+                    }
+                    for name in files.enumerated().filter({ $0.offset % 2 == 0 }).map(\.element) { unlink(bed.path(name)) }
+                    files = files.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                    try bed.sync()
+                    for file in files {
+                        if let extent = try bed.fileExtents(file).first(where: { $0.physical >= horizon && $0.length >= 8192 }) {
+                            beyond = (file, extent)
+                            break
+                        }
+                    }
+                }
+                let (file, extent) = try #require(beyond, "no file data past \(horizon) after 6 cycles")
+                let start = extent.physical / 512 + 8
+                try disk.setMediumErrors(start: start, count: 8)
+                let fileOffset = extent.fileOffset + 8 * 512
+                let expected = Finding(device: "rt", range: DaddrRange(start, start + 8),
+                                       owners: [.file(inode: try bed.inode(file), fork: "data", offset: fileOffset, length: 4096)],
+                                       paths: [bed.path(file)])
+                let mapped = try Self.mappedBytes(bed, files)
+                for engine in ["uring", "kernel"] {
+                    let (run, report) = try scanJSON(bed, ["--engine", engine])
+                    #expect(report.engine == engine, "\(run)")
+                    #expect(report.complete, "\(run)")
+                    #expect(Self.findings(report) == [expected], "\(engine): \(run)")
+                    let rt = try #require(report.devices.first { $0.role == "rt" })
+                    #expect(rt.bytesPlanned >= mapped, "\(engine): rt data planned \(rt.bytesPlanned) of \(mapped)")
+                }
+                // The whole rt device: each zone up to its write pointer, nothing past it.
+                let (run, whole) = try scanJSON(bed, ["--engine", "uring", "--scope", "device", "--device", "rt"])
+                #expect(whole.complete && whole.unverifiedRanges.isEmpty, "\(run)")
+                #expect(Self.findings(whole).map(\.range) == [expected.range], "\(run)")
+                try disk.clearMediumErrors()
+            }
+        }
+    }
 }

@@ -18,6 +18,7 @@
 #include <linux/ioctl.h>
 #include <linux/fs.h>
 #include <linux/fsmap.h>
+#include <linux/blkzoned.h>
 #include <linux/fiemap.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -351,6 +352,9 @@ extern const int CXFS_O_NOATIME;
 extern const unsigned long CXFS_BLKSSZGET;
 extern const unsigned long CXFS_BLKPBSZGET;
 extern const unsigned long CXFS_BLKGETSIZE64;
+/* Zoned block devices (<linux/blkzoned.h>: struct blk_zone_report and
+ * struct blk_zone, 512-byte sectors): where each zone is written up to. */
+extern const unsigned long CXFS_BLKREPORTZONE;
 
 extern const __u64 CXFS_XFS_FMR_OWN_FREE;
 extern const __u64 CXFS_XFS_FMR_OWN_UNKNOWN;

@@ -18,9 +18,12 @@ public struct OwnerResolver {
                 return OwnedBadRange(bad: bad, owners: [.unknown])
             }
         }
-        // Without rmapbt GETFSMAP knows no owners: ask the files' extent maps.
-        if !filesystem.geometry.hasRmapbt, ranges.contains(where: { $0.owners.contains(.unknown) }) {
-            let unknown = ranges.indices.filter { ranges[$0].owners.contains(.unknown) }
+        // Without rmapbt GETFSMAP knows no owners, and it does not reach the
+        // last groups of a zoned rt device with gaps: ask the files' extent maps.
+        let unknown = ranges.indices.filter {
+            ranges[$0].owners.contains(.unknown) && (!filesystem.geometry.hasRmapbt || !filesystem.spaceMapReaches(ranges[$0].bad))
+        }
+        if !unknown.isEmpty {
             let files = ExtentMapOwners(filesystem: filesystem).owners(of: unknown.map { ranges[$0].bad })
             for (position, index) in unknown.enumerated() {
                 guard let owners = files[position], !owners.isEmpty else { continue }

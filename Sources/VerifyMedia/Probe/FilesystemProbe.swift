@@ -19,6 +19,13 @@ public struct MountedFilesystem: Sendable {
         fsmapUsesCookies ? device.role.xfsDevice : device.fsmapDeviceNumber
     }
 
+    /// Whether GETFSMAP describes `bad`: not past the kernel's map of a
+    /// zoned rt device with gaps (`RealtimeGroups.mappedEnd`).
+    func spaceMapReaches(_ bad: BadRange) -> Bool {
+        guard bad.device == .rt, let rt = device(.rt) else { return true }
+        return bad.range.end <= RealtimeGroups(geometry: geometry, device: rt).mappedEnd
+    }
+
     /// Opens the mount point for an ioctl. Callers close it as soon as the
     /// call returns, so that the scan never keeps the filesystem busy;
     /// opening fails with ENODEV once the filesystem is no longer mounted

@@ -39,6 +39,12 @@ struct RealtimeGroups: Equatable {
     /// Where the section's last byte in use ends.
     var end: UInt64 { count > 0 ? range(of: count - 1).end : start + totalBytes }
 
+    /// How far the kernel's space map (GETFSMAP) and XFS_IOC_VERIFY_MEDIA
+    /// reach on the rt device: the rt block count from the section start,
+    /// gaps or not (Linux 7.2). Past it, on a zoned device with gaps, lie
+    /// the last groups, which the kernel then neither maps nor verifies.
+    var mappedEnd: UInt64 { start + totalBytes }
+
     /// The group holding the byte at `offset`, or nil (no groups, or a gap).
     func group(containing offset: UInt64) -> Int? {
         guard count > 0, offset >= start, stride > 0 else { return nil }

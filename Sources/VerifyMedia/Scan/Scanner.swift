@@ -38,12 +38,8 @@ public final class Scanner: Sendable {
                                   findings: findings, stop: stop, limiter: limiter, background: options.background)
             scan.counters.bytesEstimated.store(Scanner.estimate(device, filesystem, options.scope), ordering: .relaxed)
             planners.append(lanes.map { lane in
-                let source: any ExtentSource = options.scope == .device
-                    ? WholeRangeSource(range: lane.range)
-                    : FsmapExtentSource(stream: FsmapStream(filesystem: filesystem, device: filesystem.fsmapDeviceNumber(device),
-                                                            start: lane.range.start, end: lane.range.end,
-                                                            timer: scan.counters.spaceMap),
-                                        scope: options.scope)
+                let source = LaneSources.source(for: lane, of: device, filesystem: filesystem, scope: options.scope,
+                                                timer: scan.counters.spaceMap)
                 return LanePlanner(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
                                    alignment: UInt64(device.logicalSectorSize), resumeFrom: resume[lane.index])
             })
@@ -161,9 +157,14 @@ public final class Scanner: Sendable {
     private static func blockingReader(_ engine: EngineKind, scan: DeviceScan, fd: FileDescriptor) throws(Errno) -> any BlockingReader {
         guard engine == .kernel else { return PreadReader(fd: fd) }
         let mount = try scan.filesystem.openMountPoint()
-        return VerifyMediaReader(mount: mount, device: scan.device.role,
-                                 maxIOSize: UInt32(min(scan.tuning.ioSize, 1 << 20)),
-                                 restMicroseconds: scan.tuning.restMicroseconds)
+        var reader = VerifyMediaReader(mount: mount, device: scan.device.role,
+                                       maxIOSize: UInt32(min(scan.tuning.ioSize, 1 << 20)),
+                                       restMicroseconds: scan.tuning.restMicroseconds)
+        if let end = VerifyMediaReader.kernelEnd(of: scan.device.role, mount), end < scan.device.section.end {
+            reader.kernelEnd = end
+            reader.pastKernelEnd = PreadReader(fd: fd)
+        }
+        return reader
     }
 
     /// Per device: lane index -> offset up to which the lane is verified.
