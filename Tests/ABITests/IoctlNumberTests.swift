@@ -29,6 +29,7 @@ import Testing
 
     @Test func bulkstatAndScrub() {
         #expect(CXFS_XFS_IOC_BULKSTAT == 0x8040_587F)
+        #expect(CXFS_XFS_IOC_INUMBERS == 0x8040_5880)
         #expect(CXFS_XFS_IOC_SCRUB_METADATA == 0xC040_583C)
     }
 

@@ -205,6 +205,23 @@ struct xfs_bulkstat_req {
 	struct xfs_bulkstat bulkstat[];
 };
 
+/* XFS_IOC_INUMBERS: which inodes of each 64-inode group are allocated,
+ * from the inode btree (not the inode chunks themselves). */
+struct xfs_inumbers {
+	uint64_t xi_startino;	/* first inode number of the group */
+	uint64_t xi_allocmask;	/* bit N: xi_startino + N is allocated */
+	uint8_t xi_alloccount;
+	uint8_t xi_version;	/* XFS_INUMBERS_VERSION_V5 */
+	uint8_t xi_padding[6];
+};
+
+struct xfs_inumbers_req {
+	struct xfs_bulk_ireq hdr;
+	struct xfs_inumbers inumbers[];
+};
+
+#define XFS_INUMBERS_VERSION_V5	(5)
+
 #define XFS_BULK_IREQ_AGNO	(1U << 0)
 #define XFS_BULK_IREQ_SPECIAL	(1U << 1)
 #define XFS_BULK_IREQ_NREXT64	(1U << 2)
@@ -324,6 +341,7 @@ struct xfs_verify_media {
 #define XFS_IOC_FD_TO_HANDLE		_IOWR('X', 106, struct xfs_fsop_handlereq)
 #define XFS_IOC_OPEN_BY_HANDLE		_IOWR('X', 107, struct xfs_fsop_handlereq)
 #define XFS_IOC_BULKSTAT		_IOR('X', 127, struct xfs_bulkstat_req)
+#define XFS_IOC_INUMBERS		_IOR('X', 128, struct xfs_inumbers_req)
 
 extern const unsigned long CXFS_FS_IOC_GETFSMAP;
 extern const unsigned long CXFS_FS_IOC_GETVERSION;
@@ -343,6 +361,7 @@ extern const unsigned long CXFS_XFS_IOC_PATH_TO_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_FD_TO_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_OPEN_BY_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_BULKSTAT;
+extern const unsigned long CXFS_XFS_IOC_INUMBERS;
 
 /* open(2) flags glibc only exposes with _GNU_SOURCE. */
 extern const int CXFS_O_DIRECT;

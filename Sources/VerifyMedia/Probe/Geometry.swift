@@ -6,6 +6,7 @@ public struct FilesystemGeometry: Sendable {
     public let blockSize: UInt64
     public let agBlocks: UInt64
     public let agCount: Int
+    public let inodeSize: UInt64
     public let dataBlocks: UInt64
     public let logStart: UInt64
     public let logBlocks: UInt64
@@ -21,6 +22,7 @@ public struct FilesystemGeometry: Sendable {
         blockSize = UInt64(g.blocksize)
         agBlocks = UInt64(g.agblocks)
         agCount = Int(g.agcount)
+        inodeSize = UInt64(g.inodesize)
         dataBlocks = g.datablocks
         logStart = g.logstart
         logBlocks = UInt64(g.logblocks)

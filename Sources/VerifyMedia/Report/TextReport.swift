@@ -25,6 +25,7 @@ public struct TextReport {
                     case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
                     case .attr: "media error in extended attributes"
                     case .bmbt: "media error in extent map"
+                    case .inode: "media error in its inode"
                     }
                     lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
                 case .metadata(let kind, let group):
