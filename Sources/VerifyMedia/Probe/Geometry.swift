@@ -7,6 +7,7 @@ public struct FilesystemGeometry: Sendable {
     public let agBlocks: UInt64
     public let agCount: Int
     public let inodeSize: UInt64
+    public let directoryBlockSize: UInt64
     public let dataBlocks: UInt64
     public let logStart: UInt64
     public let logBlocks: UInt64
@@ -23,6 +24,7 @@ public struct FilesystemGeometry: Sendable {
         agBlocks = UInt64(g.agblocks)
         agCount = Int(g.agcount)
         inodeSize = UInt64(g.inodesize)
+        directoryBlockSize = UInt64(g.dirblocksize)
         dataBlocks = g.datablocks
         logStart = g.logstart
         logBlocks = UInt64(g.logblocks)
