@@ -12,7 +12,8 @@ with caches dropped before each:
   xfs_io -c 'verifymedia START END' ... called again after each error, to the end
   xfs_verify_media --engine kernel|uring, and --scope device
 
-and, with the inode fault cleared, xfs_scrub -n -x once more. Writes every
+and, with the inode fault cleared, xfs_scrub -n -x once more. Each timed
+command runs PEERS_REPEAT (3) times, caches dropped each time. Writes every
 command's output, the faults (with what they hit) and summary.json to OUT.
 """
 
@@ -157,19 +158,29 @@ def damage(bed):
             for k, o, n, w in faults]
 
 
-def timed(out, name, argv):
-    drop_caches()
-    started = time.monotonic()
-    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seconds = time.monotonic() - started
+REPEAT = int(os.environ.get("PEERS_REPEAT", "3"))
+
+
+def timed(out, name, argv, repeat=REPEAT):
+    """Runs argv `repeat` times (the qemu guest's timings wander); keeps the
+    first run's output and every run's wall time, the median as `seconds`."""
+    times = []
+    for attempt in range(repeat):
+        drop_caches()
+        started = time.monotonic()
+        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        times.append(round(time.monotonic() - started, 2))
+        if attempt == 0:
+            first = result
     with open(os.path.join(out, f"{name}.out"), "w") as f:
-        f.write(f"$ {shlex.join(argv)}\n# exit {result.returncode}, {seconds:.2f} s\n")
-        f.write(result.stdout)
-        if result.stderr:
-            f.write("--- stderr\n" + result.stderr)
-    print(f"peers: {name}: exit {result.returncode} in {seconds:.1f} s", file=sys.stderr, flush=True)
-    return {"name": name, "argv": argv, "exit": result.returncode, "seconds": round(seconds, 2),
-            "output": f"{name}.out", "stdout": result.stdout, "stderr": result.stderr}
+        f.write(f"$ {shlex.join(argv)}\n# exit {first.returncode}, {times[0]:.2f} s (runs: {times})\n")
+        f.write(first.stdout)
+        if first.stderr:
+            f.write("--- stderr\n" + first.stderr)
+    seconds = sorted(times)[len(times) // 2]
+    print(f"peers: {name}: exit {first.returncode}, {times} s", file=sys.stderr, flush=True)
+    return {"name": name, "argv": argv, "exit": first.returncode, "seconds": seconds, "runs": times,
+            "output": f"{name}.out", "stdout": first.stdout, "stderr": first.stderr}
 
 
 def verifymedia_to_the_end(out, mnt, device_bytes):
@@ -185,15 +196,15 @@ def verifymedia_to_the_end(out, mnt, device_bytes):
         lines.append(f"$ {shlex.join(argv)}\n{result.stdout}")
         # An error in the first read of the call: "verify error at offset X
         # length L" (L: the rest of the range). An error after some reads:
-        # no message, only "verified L/N bytes" with N, where the kernel
-        # stopped, short of the end. Either way a script can only skip the
-        # read that failed (1 MiB) and go on.
+        # no message, only "verified L/N bytes at offset S" with N < L, the
+        # bytes read before the kernel stopped. Either way a script can only
+        # skip the read that failed (1 MiB) and go on.
         m = re.search(r"verify error at offset (\d+) length (\d+)", result.stdout)
         short = re.search(r"verified (\d+)/(\d+) bytes at offset (\d+)", result.stdout)
         if m:
             offset = int(m.group(1))
-        elif short and int(short.group(2)) < device_bytes:
-            offset = int(short.group(2))
+        elif short and int(short.group(2)) < int(short.group(1)):
+            offset = int(short.group(3)) + int(short.group(2))
         else:
             break
         errors.append({"offset": offset, "length": min(1 << 20, device_bytes - offset)})
@@ -218,12 +229,12 @@ def measure(out, binary):
         device_bytes = int(run(["blockdev", "--getsize64", bed.env["DATA_DEV"]]).stdout)
         runs = [
             timed(out, "xfs_scrub", sid("xfs_scrub", "-n", "-x", m)),
-            timed(out, "xfs_io-verifymedia", sid("xfs_io", "-c", "verifymedia", m)),
+            timed(out, "xfs_io-verifymedia", sid("xfs_io", "-c", "verifymedia", m), repeat=1),
             verifymedia_to_the_end(out, m, device_bytes),
             timed(out, "xfs_verify_media-kernel", [binary, "--engine", "kernel", "--json", m]),
             timed(out, "xfs_verify_media-uring", [binary, "--engine", "uring", "--json", m]),
             timed(out, "xfs_verify_media-uring-device", [binary, "--engine", "uring", "--scope", "device", "--json", m]),
-            timed(out, "xfs_verify_media-text", [binary, "--engine", "kernel", m]),
+            timed(out, "xfs_verify_media-text", [binary, "--engine", "kernel", m], repeat=1),
         ]
         # xfs_scrub again, the inode readable.
         bed.clear()
@@ -292,15 +303,15 @@ def summarize(out):
         return "<br>".join(h.strip() for h in hits) or "-"
 
     def xfs_io(fault):
-        stop = re.search(r"verified (\d+)/(\d+) bytes", text("xfs_io-verifymedia"))
+        stop = re.search(r"verified (\d+)/(\d+) bytes at offset (\d+)", text("xfs_io-verifymedia"))
         err = re.search(r"verify error at offset (\d+) length (\d+)", text("xfs_io-verifymedia"))
         if err:
             start, length = int(err.group(1)), int(err.group(2))
-        elif stop and int(stop.group(2)) < summary["device_bytes"]:
-            start, length = int(stop.group(2)), 1 << 20
+        elif stop and int(stop.group(2)) < int(stop.group(1)):
+            start, length = int(stop.group(3)) + int(stop.group(2)), 1 << 20
         else:
             return "-"
-        return f"stopped at byte {start}" if start <= fault["offset"] < start + length else "-"
+        return f"stopped at byte {start}, no error message" if start <= fault["offset"] < start + length else "-"
 
     def xfs_io_loop(fault):
         loop = runs.get("xfs_io-verifymedia-loop", {})
@@ -326,10 +337,10 @@ def summarize(out):
         lines.append("|---|---|")
         lines += [f"| {name} | {said(fault)} |" for name, said in peers]
         lines.append("")
-    lines += ["## Runs", "", "| run | exit | seconds |", "|---|---|---|"]
+    lines += ["## Runs", "", "| run | exit | seconds (median) | each run |", "|---|---|---|---|"]
     for r in summary["runs"]:
         exit_status = r.get("exit", f"{r.get('calls')} calls")
-        lines.append(f"| {r['name']} | {exit_status} | {r['seconds']} |")
+        lines.append(f"| {r['name']} | {exit_status} | {r['seconds']} | {r.get('runs', '')} |")
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
