@@ -1,26 +1,48 @@
-# xfs_verify_media — build, test, demo, bench, install.
+# xfs_verify_media — build, test, demo, bench, install, package.
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= /etc/systemd/system
+CRONDIR   ?= /etc/cron.d
 DESTDIR   ?=
 SWIFT     ?= swift
 CC        ?= cc
 TESTBED   := .build/testbed
-RELEASE   := .build/release/xfs_verify_media
+# The release build's own directory: the .build/release link follows the
+# configuration built last.
+RELEASE   := .build/$(shell uname -m)-unknown-linux-gnu/release/xfs_verify_media
+# The product runs where no Swift toolchain is: the Swift runtime linked in
+# (no Foundation: see README, Install), linked by GNU ld with packed relative
+# relocations (glibc 2.36) and without exporting every symbol, which keeps
+# it small; no $ORIGIN run path; `make install` strips it.
+RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=bfd \
+	-Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all deps build release testbed test test-host test-guest guest demo bench install uninstall clean reap
+.PHONY: all deps build-deps package-deps test-deps build release product testbed test test-host test-guest guest \
+	demo bench install uninstall deb clean reap
 
 all: release
 
+# Debian packages: build-deps for the release, package-deps for `make deb`
+# too, test-deps for tests, demo and bench, deps for everything.
 deps:
-	@scripts/install-deps
+	@scripts/install-deps all
+build-deps:
+	@scripts/install-deps build
+package-deps:
+	@scripts/install-deps package
+test-deps:
+	@scripts/install-deps test
 
 build: deps
 	$(SWIFT) build
 
-release: deps
-	$(SWIFT) build -c release
+release: build-deps
+	@$(MAKE) --no-print-directory product
+
+# The release binary alone, without installing packages (make install uses it).
+product:
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # C helpers of the test bed: the FUSE fault disk, the XFS_IOC_VERIFY_MEDIA
 # emulator (LD_PRELOAD) and a one-call driver for the emulator's own tests.
@@ -44,9 +66,10 @@ guest:
 	@testbed/guest fetch
 
 # Every test: the host suite on this machine's kernel, on real loop devices
-# and fault disks when run as root; then the real-kernel suite (RealKernel*)
-# in one Linux 7.x guest, skipped with the reason where qemu cannot run.
-test: deps testbed
+# and fault disks when run as root (the packaging tests use the release
+# binary); then the real-kernel suite (RealKernel*) in one Linux 7.x guest,
+# skipped with the reason where qemu cannot run.
+test: deps testbed release
 	@testbed/testbed reap
 	$(SWIFT) build --build-tests
 	@start=$$(date +%s); host=0; guest=0; \
@@ -57,7 +80,7 @@ test: deps testbed
 	[ $$host = 0 ] && [ $$guest = 0 ]
 
 # The host suite alone.
-test-host: deps testbed
+test-host: deps testbed release
 	@testbed/testbed reap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel; status=$$?; testbed/testbed reap; exit $$status
@@ -78,34 +101,58 @@ reap:
 	@testbed/testbed reap
 
 # install: the release binary (or INSTALL_BINARY=path, which skips the
-# release build), xfs_verify_media_all, the man page, the systemd units (their
-# /usr/local/sbin rewritten to SBINDIR) and the bash completion; DESTDIR for
-# packages. uninstall removes exactly these files; /var/lib/xfs_verify_media
+# release build; never a package install), stripped; xfs_verify_media_all;
+# every man page in man/; the systemd units and the cron file (their
+# /usr/local/sbin rewritten to SBINDIR, and in the man pages the unit
+# directory to UNITDIR; the cron line disabled); bash, zsh
+# and fish completions. DESTDIR and the directories below for packages.
+# uninstall removes exactly these files; /var/lib/xfs_verify_media
 # (history, checkpoints, reports) stays.
 INSTALL_BINARY ?= $(RELEASE)
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITS     := $(notdir $(wildcard systemd/*.service systemd/*.timer))
+MANPAGES  := $(notdir $(wildcard man/*.[1-8]))
+SBIN_REWRITE := sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
 
-install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),release)
-	install -D -m 0755 $(INSTALL_BINARY) $(DESTDIR)$(SBINDIR)/xfs_verify_media
+install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),product)
+	install -D -m 0755 -s $(INSTALL_BINARY) $(DESTDIR)$(SBINDIR)/xfs_verify_media
 	install -D -m 0755 scripts/xfs_verify_media_all $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
-	install -D -m 0644 man/xfs_verify_media.8 $(DESTDIR)$(MANDIR)/man8/xfs_verify_media.8
-	install -d -m 0755 $(DESTDIR)$(UNITDIR)
-	for u in $(UNITS); do \
-	  sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
-	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	for m in $(MANPAGES); do \
+	  install -d -m 0755 $(DESTDIR)$(MANDIR)/man$${m##*.} && \
+	  $(SBIN_REWRITE) -e 's|/etc/systemd/system/|$(UNITDIR)/|g' man/$$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m && \
+	  chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m || exit 1; \
 	done
-	install -d -m 0755 $(DESTDIR)$(COMPLETIONDIR)
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CRONDIR)
+	for u in $(UNITS); do \
+	  $(SBIN_REWRITE) systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	$(SBIN_REWRITE) cron/xfs_verify_media > $(DESTDIR)$(CRONDIR)/xfs_verify_media
+	chmod 0644 $(DESTDIR)$(CRONDIR)/xfs_verify_media
+	install -d -m 0755 $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	$(INSTALL_BINARY) --generate-completion-script bash > $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media
-	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media
+	$(INSTALL_BINARY) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_xfs_verify_media
+	$(INSTALL_BINARY) --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/xfs_verify_media.fish
+	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media $(DESTDIR)$(ZSHCOMPDIR)/_xfs_verify_media \
+	  $(DESTDIR)$(FISHCOMPDIR)/xfs_verify_media.fish
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xfs_verify_media $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
-	rm -f $(DESTDIR)$(MANDIR)/man8/xfs_verify_media.8
-	rm -f $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media $(DESTDIR)$(ZSHCOMPDIR)/_xfs_verify_media \
+	  $(DESTDIR)$(FISHCOMPDIR)/xfs_verify_media.fish
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(CRONDIR)/xfs_verify_media
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# deb: a Debian package of what install installs, in DEB_DIR (default
+# .build/deb); packaging/build-deb says how.
+DEB_DIR ?= .build/deb
+deb: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),package-deps)
+	@$(if $(filter $(RELEASE),$(INSTALL_BINARY)),$(MAKE) --no-print-directory product)
+	@packaging/build-deb $(INSTALL_BINARY) $(DEB_DIR)
 
 clean:
 	rm -rf .build

@@ -8,7 +8,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Kernel uapi: XFS ioctls and structs, GETFSMAP, block device ioctls.
@@ -19,10 +18,7 @@ let package = Package(
         // The scanner: probe -> space map -> plan -> engines -> pinpoint -> owners -> report.
         .target(
             name: "VerifyMedia",
-            dependencies: [
-                "CXFS", "CLibURing", "CLibAIO",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            dependencies: ["CXFS", "CLibURing", "CLibAIO"]
         ),
         // The command: argument parsing and wiring only.
         .executableTarget(

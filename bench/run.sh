@@ -153,12 +153,13 @@ if selected pinpoint-overhead && [ ! -x "$REPO/.build/testbed/faultdisk" ]; then
     make -C "$REPO" -s .build/testbed/faultdisk || die "cannot build the fault disk"
 fi
 if [ $BUILD = 1 ]; then
-    say "swift build -c release"
-    (cd "$REPO" && swift build -c release 2>&1 | tail -n 3) || die "release build failed"
+    # The product's flags (Makefile), so that this build is the one installed.
+    say "make product"
+    make -C "$REPO" -s product 2>&1 | tail -n 3 || die "release build failed"
     BINARY=$REPO/.build/release/xfs_verify_media
 fi
 BINARY=${BINARY:-$REPO/.build/release/xfs_verify_media}
-[ -x "$BINARY" ] || die "$BINARY missing (swift build -c release)"
+[ -x "$BINARY" ] || die "$BINARY missing (make release)"
 # Benchmark a private copy: a rebuild elsewhere must not swap the binary mid-run.
 TOOL=$OUT/xfs_verify_media
 cp "$BINARY" "$TOOL" || die "cannot copy $BINARY"

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import VerifyMedia
 
 /// The wiring of one run: probe, engine, scan (with progress, signals and
@@ -32,9 +32,9 @@ struct ScanCommand {
         let useHistory = options.history || options.stateDir != nil || options.interval != nil
         let history = useHistory ? try History.load(directory: historyDirectory, uuid: filesystem.geometry.uuid) : nil
         if let interval = options.interval, let last = history?.lastComplete(covering: options.scope),
-           Date().timeIntervalSince1970 - last.started < interval.seconds {
+           wallClockSeconds() - last.started < interval.seconds {
             if !options.quiet {
-                let age = Date().timeIntervalSince1970 - last.started
+                let age = wallClockSeconds() - last.started
                 stderr.write("xfs_verify_media: \(filesystem.mountPoint): last complete scan \(formatAge(age)) ago, younger than --interval; nothing to do\n")
             }
             return []
@@ -60,13 +60,13 @@ struct ScanCommand {
         }
         let showBar = !options.quiet && isatty(2) == 1
         let display = ProgressDisplay(label: filesystem.mountPoint, terminal: showBar ? 2 : nil, fsckFD: options.progressFD)
-        let started = Date()
-        var lastCheckpoint = Date()
+        let started = wallClockSeconds()
+        var lastCheckpoint = started
         let result = scanner.run { scanner in
             display.update(scanner.progress)
-            if let path = options.checkpoint, Date().timeIntervalSince(lastCheckpoint) >= 5 {
-                saveCheckpoint(scanner.checkpoint(resuming: earlier, seconds: Date().timeIntervalSince(started)), to: path)
-                lastCheckpoint = Date()
+            if let path = options.checkpoint, wallClockSeconds() - lastCheckpoint >= 5 {
+                saveCheckpoint(scanner.checkpoint(resuming: earlier, seconds: wallClockSeconds() - started), to: path)
+                lastCheckpoint = wallClockSeconds()
             }
         }.including(earlier)
         display.update(scanner.progress)
@@ -75,7 +75,7 @@ struct ScanCommand {
             if result.complete {
                 unlink(path)
             } else {
-                saveCheckpoint(scanner.checkpoint(resuming: earlier, seconds: Date().timeIntervalSince(started)), to: path)
+                saveCheckpoint(scanner.checkpoint(resuming: earlier, seconds: wallClockSeconds() - started), to: path)
                 stderr.write("xfs_verify_media: progress saved to \(path); continue with --resume\n")
             }
         }

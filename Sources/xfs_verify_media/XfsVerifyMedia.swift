@@ -29,13 +29,15 @@ struct XfsVerifyMedia: ParsableCommand {
         version: version
     )
 
-    @Argument(help: ArgumentHelp("Mount point, path inside an XFS mount, or mounted XFS block device.", valueName: "PATH"))
+    @Argument(help: ArgumentHelp("Mount point, path inside an XFS mount, or mounted XFS block device.", valueName: "PATH"),
+              completion: .custom(Completions.scanTargets))
     var path: String?
 
     @Option(help: ArgumentHelp("What to verify: all allocated space (default); written file data only; whole devices, free space included.", valueName: "allocated|data|device"))
     var scope: ScanScope = .allocated
 
-    @Option(help: ArgumentHelp("Devices to verify, comma-separated (default: all the filesystem has).", valueName: "data,log,rt"))
+    @Option(help: ArgumentHelp("Devices to verify, comma-separated (default: all the filesystem has).", valueName: "data,log,rt"),
+            completion: .custom(Completions.deviceLists))
     var device: DeviceList?
 
     @Option(help: ArgumentHelp("Read engine.", valueName: "auto|kernel|uring|aio|sync"))
@@ -56,13 +58,13 @@ struct XfsVerifyMedia: ParsableCommand {
     @Flag(help: "Print the JSON report (schema xfs-verify-media/1) on stdout, and nothing else there.")
     var json = false
 
-    @Option(help: ArgumentHelp("Also write the JSON report to FILE (atomically).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also write the JSON report to FILE (atomically).", valueName: "FILE"), completion: .file())
     var report: String?
 
     @Option(name: .customShort("C"), help: ArgumentHelp("Write fsck-style progress lines (\"1 DONE TOTAL MOUNTPOINT\") to file descriptor FD.", valueName: "FD"))
     var progressFD: Int32?
 
-    @Option(help: ArgumentHelp("Save progress to FILE every few seconds and when interrupted.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Save progress to FILE every few seconds and when interrupted.", valueName: "FILE"), completion: .file())
     var checkpoint: String?
 
     @Flag(help: "Continue the scan saved in the --checkpoint file, never re-reading what it verified; starts afresh if the file does not exist.")
@@ -71,7 +73,8 @@ struct XfsVerifyMedia: ParsableCommand {
     @Flag(help: "Record this scan in the history of the filesystem and mark bad ranges new or known.")
     var history = false
 
-    @Option(help: ArgumentHelp("Directory of history files (default /var/lib/xfs_verify_media); implies --history.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Directory of history files (default /var/lib/xfs_verify_media); implies --history.", valueName: "DIR"),
+            completion: .directory)
     var stateDir: String?
 
     @Option(help: ArgumentHelp("Do nothing if the last complete scan recorded in the history is younger than DURATION, e.g. 30d; implies --history.", valueName: "DURATION"))

@@ -97,7 +97,8 @@ struct CLITests {
         }
     }
 
-    @Test(.enabled(if: Harness.unavailableReason == nil, Comment(rawValue: Harness.unavailableReason ?? "")))
+    @Test(.enabled(if: Harness.unavailableReason == nil, Comment(rawValue: Harness.unavailableReason ?? "")),
+          .kernelLacksVerifyMedia)
     func kernelEngineOnThisKernel() throws {
         try TestBed.with { bed in
             let run = try runTool(["--engine", "kernel", bed.mountPoint])

@@ -13,6 +13,13 @@ enum Docs {
     static var manPagePath: String { RepoPaths.root + "/man/xfs_verify_media.8" }
     static var readmePath: String { RepoPaths.root + "/README.md" }
 
+    /// The man pages in man/, by path.
+    static func manPages() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: RepoPaths.root + "/man")
+            .filter { $0.range(of: #"\.[1-8]$"#, options: .regularExpression) != nil }.sorted()
+            .map { RepoPaths.root + "/man/" + $0 }
+    }
+
     static func read(_ path: String) throws -> String {
         String(decoding: try readWholeFile(path), as: UTF8.self)
     }
@@ -228,13 +235,38 @@ enum Docs {
         #expect(files.contains("/var/lib/xfs_verify_media/UUID.json"))
     }
 
+    /// Every page in man/ (make install and make deb install them all).
     @Test(.enabled(if: findExecutable("man") != nil, "man is not installed"))
-    func manPageRendersWithoutWarnings() throws {
-        let run = try runCommand(["man", "--warnings", "-l", Docs.manPagePath], environment: ["MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"],
-                                 timeout: .seconds(60))
-        #expect(run.status == 0, "\(run)")
-        #expect(run.stderr.isEmpty, "warnings: \(run.stderr)")
-        #expect(run.stdout.contains("EXIT STATUS"), "rendered: \(run.stdout.prefix(500))")
+    func manPagesRenderWithoutWarnings() throws {
+        let pages = try Docs.manPages()
+        #expect(pages.count >= 2, "\(pages)")
+        for page in pages {
+            let run = try runCommand(["man", "--warnings", "-l", page], environment: ["MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"],
+                                     timeout: .seconds(60))
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stderr.isEmpty, "\(page): warnings: \(run.stderr)")
+            #expect(run.stdout.contains("EXIT STATUS"), "\(page) rendered: \(run.stdout.prefix(500))")
+        }
+    }
+
+    /// xfs_verify_media_all(8) documents exactly the options of its --help.
+    @Test func allScriptManPageMatchesItsHelp() throws {
+        let help = try runCommand([Scheduled.allScript, "--help"], timeout: .seconds(60)).check().stdout
+        var options = Set<String>()
+        for line in help.split(separator: "\n") where line.hasPrefix("  -") {
+            let text = line.dropFirst(2)
+            let column = text.range(of: "  ").map { text[..<$0.lowerBound] } ?? text
+            for piece in column.components(separatedBy: ", ") {
+                options.formUnion(Docs.optionWords(String(piece.split(separator: " ").first ?? "")))
+            }
+        }
+        #expect(options.isSuperset(of: ["--systemd", "--direct", "-n", "--dry-run", "--binary", "--state-dir", "--interval", "-h", "--help"]),
+                "parsed from --help: \(options.sorted())")
+        let page = try Docs.read(RepoPaths.root + "/man/xfs_verify_media_all.8")
+        #expect(Docs.manOptions(page) == options, "man page \(Docs.manOptions(page).sorted()) vs --help \(options.sorted())")
+        for name in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "FILES", "EXAMPLES", "SEE ALSO"] {
+            #expect(!Docs.section(name, of: page).isEmpty, "no .SH \(name)")
+        }
     }
 
     // MARK: README
@@ -245,17 +277,39 @@ enum Docs {
         #expect(readme.contains("make test"))
         #expect(readme.contains("make install"))
         #expect(readme.contains("make uninstall"))
+        #expect(readme.contains("make deb"))
         #expect(readme.contains("## Performance"))
         for folder in ["Probe", "SpaceMap", "Plan", "Engines", "Pinpoint", "Owners", "Report", "Health", "Scan", "System",
-                       "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/"] {
+                       "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/", "cron/", "packaging/"] {
             #expect(readme.contains(folder), "the source tree in README.md lacks \(folder)")
         }
     }
 
-    /// The cron line of the README is the man page's, and both run the
-    /// script the Makefile installs.
+    /// Every subcommand of testbed/guest (as its --help lists them) is in
+    /// testbed/README.md, and the README says how to run the guest suite.
+    @Test func guestCommandsAreDocumented() throws {
+        let help = try runCommand([RepoPaths.root + "/testbed/guest", "--help"]).check().stdout
+        let documented = try Docs.read(RepoPaths.root + "/testbed/README.md")
+        let commands = help.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            return words.count >= 2 && words[0] == "testbed/guest" ? String(words[1]) : nil
+        }
+        #expect(Set(commands) == ["fetch", "info", "check", "run", "userland", "suite"], "\(help)")
+        for command in commands {
+            #expect(documented.contains("testbed/guest \(command)"), "testbed/README.md lacks testbed/guest \(command)")
+        }
+        let readme = try Docs.read(Docs.readmePath)
+        #expect(readme.contains("make test-guest"))
+    }
+
+    /// The cron line the Makefile installs (disabled) is the one README and
+    /// the man page show, and it runs the script the Makefile installs.
     @Test func cronLineIsTheSameEverywhere() throws {
-        let cron = "30 3 1 * * root test -e /run/systemd/system || /usr/local/sbin/xfs_verify_media_all --direct"
+        let file = try Docs.read(RepoPaths.root + "/cron/xfs_verify_media").split(separator: "\n")
+        let lines = file.filter { $0.contains("xfs_verify_media_all --direct") }
+        #expect(lines.count == 1 && lines.allSatisfy { $0.hasPrefix("#30 3 1 * * root ") }, "one line, disabled: \(lines)")
+        let cron = String(try #require(lines.first).dropFirst())
+        #expect(cron.contains("/usr/local/sbin/xfs_verify_media_all --direct") && cron.contains("test ! -d /run/systemd/system"))
         #expect(try Docs.read(Docs.readmePath).contains(cron))
         let page = try Docs.read(Docs.manPagePath).split(separator: "\n").map { Docs.plain(String($0)) }
         #expect(page.contains(cron))

@@ -147,7 +147,7 @@ final class EmulatorLog {
 
 // MARK: - The emulator's own tests
 
-@Suite(.serialized, .emulatedKernel)
+@Suite(.serialized, .kernelLacksVerifyMedia)
 struct EmulatorTests {
     /// A test bed: 512 MiB (1 Mi sectors), 4 AGs.
     static let sectors: UInt64 = (512 << 20) / 512

@@ -10,7 +10,7 @@ import Glibc
 import Testing
 import TestBed
 
-@Suite(.serialized, .emulatedKernel)
+@Suite(.serialized, .kernelLacksVerifyMedia)
 struct KernelEngineTests {
     /// One `bad_ranges` entry of the JSON report.
     struct BadRange: Hashable, Comparable, CustomStringConvertible {

@@ -1,7 +1,8 @@
 // How a test says which kernel it needs. Real-kernel tests live in suites
 // named `RealKernel…` (the guest suite runs exactly those: `make test-guest`)
-// and carry `.realKernel`; tests of the LD_PRELOAD emulator carry
-// `.emulatedKernel`. Both decide by asking the kernel (KernelFeatures),
+// and carry `.realKernel`; tests that need the ioctl to be missing (the
+// LD_PRELOAD emulator's, "--engine kernel fails here") carry
+// `.kernelLacksVerifyMedia`. Both decide by asking the kernel (KernelFeatures),
 // never by its version number.
 import Testing
 import TestBed
@@ -15,12 +16,12 @@ extension Trait where Self == ConditionTrait {
                                    ?? KernelFeatures.realKernelSkipText))
     }
 
-    /// Runs where the kernel lacks XFS_IOC_VERIFY_MEDIA, so the emulator
-    /// (Tests/Emulator) stands in for it; skips where the real one answers.
-    static var emulatedKernel: Self {
+    /// Runs where the kernel lacks XFS_IOC_VERIFY_MEDIA (so the emulator,
+    /// Tests/Emulator, can stand in for it); skips where the real one answers.
+    static var kernelLacksVerifyMedia: Self {
         .enabled(if: TestBed.unavailableReason == nil && !KernelFeatures.hasVerifyMedia,
                  Comment(rawValue: TestBed.unavailableReason.map { "test bed unavailable: \($0)" }
-                                   ?? "this kernel has XFS_IOC_VERIFY_MEDIA: the emulator's tests run only where it is missing"))
+                                   ?? "this kernel has XFS_IOC_VERIFY_MEDIA: the test needs it missing"))
     }
 
     /// Runs where scsi_debug can be loaded (the guest); skips with the reason.

@@ -107,15 +107,25 @@ enum Scheduled {
 @Suite(.serialized) struct UnitFilesTests {
     // MARK: make install / uninstall
 
+    /// Every page of man/ (as xfs_verify_media.8), installed under MANDIR.
+    static func manPages(under mandir: String) throws -> [String] {
+        try Docs.manPages().map { path in
+            let name = String(path.split(separator: "/").last!)
+            return "\(mandir)/man\(name.split(separator: ".").last!)/\(name)"
+        }
+    }
+
     static let installedFiles: [String: Int] = [
         "/usr/local/sbin/xfs_verify_media": 0o755,
         "/usr/local/sbin/xfs_verify_media_all": 0o755,
-        "/usr/local/share/man/man8/xfs_verify_media.8": 0o644,
         "/usr/local/share/bash-completion/completions/xfs_verify_media": 0o644,
+        "/usr/local/share/zsh/site-functions/_xfs_verify_media": 0o644,
+        "/usr/local/share/fish/vendor_completions.d/xfs_verify_media.fish": 0o644,
         "/etc/systemd/system/xfs_verify_media@.service": 0o644,
         "/etc/systemd/system/xfs_verify_media@.timer": 0o644,
         "/etc/systemd/system/xfs_verify_media_all.service": 0o644,
         "/etc/systemd/system/xfs_verify_media_all.timer": 0o644,
+        "/etc/cron.d/xfs_verify_media": 0o644,
     ]
 
     @Test(.enabled(if: Scheduled.binaryMissing == nil && findExecutable("make") != nil,
@@ -125,12 +135,25 @@ enum Scheduled {
         defer { Scheduled.removeTree(root) }
         try Scheduled.make("install", destdir: root)
         let files = Scheduled.files(under: root)
-        #expect(files == Self.installedFiles, "installed: \(files.sorted { $0.key < $1.key })")
-        // The binary is the one given, the completion is bash's, the units run what was installed.
-        #expect(try readWholeFile(root + "/usr/local/sbin/xfs_verify_media") == readWholeFile(RepoPaths.binary))
-        #expect(try Scheduled.read(root + "/usr/local/share/bash-completion/completions/xfs_verify_media").contains("complete"))
+        let expected = Self.installedFiles.merging(try Self.manPages(under: "/usr/local/share/man").map { ($0, 0o644) }) { a, _ in a }
+        #expect(files == expected, "installed: \(files.sorted { $0.key < $1.key })")
+        #expect(files["/usr/local/share/man/man8/xfs_verify_media_all.8"] == 0o644)
+        // The binary is the one given, stripped; each shell's completion is its own; the units and
+        // the cron line run what was installed; every command has its man page.
+        let stripped = root + "/stripped"
+        try runCommand(["strip", "-o", stripped, RepoPaths.binary]).check()
+        #expect(try readWholeFile(root + "/usr/local/sbin/xfs_verify_media") == readWholeFile(stripped))
+        unlink(stripped)
+        #expect(try Scheduled.read(root + "/usr/local/share/bash-completion/completions/xfs_verify_media").contains("complete -o filenames -F"))
+        #expect(try Scheduled.read(root + "/usr/local/share/zsh/site-functions/_xfs_verify_media").hasPrefix("#compdef xfs_verify_media"))
+        #expect(try Scheduled.read(root + "/usr/local/share/fish/vendor_completions.d/xfs_verify_media.fish").contains("complete -c 'xfs_verify_media'"))
         let service = try Scheduled.read(root + "/etc/systemd/system/xfs_verify_media@.service")
         #expect(service.contains("ExecStart=/usr/local/sbin/xfs_verify_media "))
+        #expect(try Scheduled.read(root + "/etc/cron.d/xfs_verify_media").contains("root test -x /usr/local/sbin/xfs_verify_media_all"))
+        for command in files.keys where command.hasPrefix("/usr/local/sbin/") {
+            let name = String(command.dropFirst("/usr/local/sbin/".count))
+            #expect(files["/usr/local/share/man/man8/\(name).8"] != nil, "\(name) has no man page")
+        }
 
         try Scheduled.make("uninstall", destdir: root)
         #expect(Scheduled.files(under: root).isEmpty, "left behind: \(Scheduled.files(under: root).keys.sorted())")
@@ -145,15 +168,19 @@ enum Scheduled {
         let options = ["PREFIX=/usr", "UNITDIR=/usr/lib/systemd/system"]
         try Scheduled.make("install", destdir: root, options)
         let files = Set(Scheduled.files(under: root).keys)
-        #expect(files == ["/usr/sbin/xfs_verify_media", "/usr/sbin/xfs_verify_media_all",
-                          "/usr/share/man/man8/xfs_verify_media.8", "/usr/share/bash-completion/completions/xfs_verify_media",
+        #expect(files == Set(try Self.manPages(under: "/usr/share/man")).union([
+                          "/usr/sbin/xfs_verify_media", "/usr/sbin/xfs_verify_media_all",
+                          "/usr/share/bash-completion/completions/xfs_verify_media", "/usr/share/zsh/site-functions/_xfs_verify_media",
+                          "/usr/share/fish/vendor_completions.d/xfs_verify_media.fish",
                           "/usr/lib/systemd/system/xfs_verify_media@.service", "/usr/lib/systemd/system/xfs_verify_media@.timer",
-                          "/usr/lib/systemd/system/xfs_verify_media_all.service", "/usr/lib/systemd/system/xfs_verify_media_all.timer"])
+                          "/usr/lib/systemd/system/xfs_verify_media_all.service", "/usr/lib/systemd/system/xfs_verify_media_all.timer",
+                          "/etc/cron.d/xfs_verify_media"]))
         for unit in ["xfs_verify_media@.service", "xfs_verify_media_all.service"] {
             let text = try Scheduled.read(root + "/usr/lib/systemd/system/" + unit)
             #expect(text.contains("ExecStart=/usr/sbin/"), "\(unit)")
             #expect(!text.contains("/usr/local/"), "\(unit) still names /usr/local")
         }
+        #expect(try Scheduled.read(root + "/etc/cron.d/xfs_verify_media").contains("test -x /usr/sbin/xfs_verify_media_all && "))
         try Scheduled.make("uninstall", destdir: root, options)
         #expect(Scheduled.files(under: root).isEmpty)
     }

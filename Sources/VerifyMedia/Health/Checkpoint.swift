@@ -1,12 +1,10 @@
-import Foundation
-
 /// Progress of an interrupted scan, saved so that `--resume` continues
 /// where it stopped without reading anything twice: per lane, the offset
 /// up to which everything in scope was handled, and the findings so far.
-public struct Checkpoint: Codable, Sendable {
+public struct Checkpoint: Sendable {
     public static let format = "xfs-verify-media-checkpoint/1"
 
-    public struct LaneMark: Codable, Sendable {
+    public struct LaneMark: Sendable {
         public var lane: String
         public var start: UInt64
         public var end: UInt64
@@ -14,7 +12,7 @@ public struct Checkpoint: Codable, Sendable {
         public var verifiedUpTo: UInt64
     }
 
-    public struct DeviceMark: Codable, Sendable {
+    public struct DeviceMark: Sendable {
         public var role: DeviceRole
         public var bytesPlanned: UInt64
         public var bytesVerified: UInt64
@@ -33,26 +31,10 @@ public struct Checkpoint: Codable, Sendable {
     public var unverifiedRanges: [UnverifiedRange]
     public var flakyRanges: [FlakyRange]
 
-    public func save(to path: String) throws(Errno) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(self) else { throw .EINVAL }
-        try AtomicFile.write(Array(data), to: path, mode: 0o600)
-    }
-
     /// The checkpoint at `path`; nil when there is none. Refuses a file
     /// that is not a checkpoint, or one of another filesystem or scope.
     public static func load(from path: String, for filesystem: MountedFilesystem, scope: ScanScope) throws(VerifyMediaError) -> Checkpoint? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if FileManager.default.fileExists(atPath: path) { throw .usage("\(path): cannot read the checkpoint") }
-            return nil
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let checkpoint = try? decoder.decode(Checkpoint.self, from: data), checkpoint.format == format else {
-            throw .usage("\(path): not a valid checkpoint (corrupt, or written by another version); remove it to start afresh")
-        }
+        guard let checkpoint = try read(from: path) else { return nil }
         guard checkpoint.fsUuid == filesystem.geometry.uuid else {
             throw .usage("\(path): checkpoint of filesystem \(checkpoint.fsUuid), but \(filesystem.mountPoint) is \(filesystem.geometry.uuid)")
         }
@@ -99,7 +81,7 @@ extension Scanner {
                 bytesRead: (before?.bytesRead ?? 0) + scan.counters.bytesRead.load(ordering: .relaxed),
                 lanes: lanes)
         }
-        return Checkpoint(fsUuid: filesystem.geometry.uuid, scope: scope, saved: Date().timeIntervalSince1970,
+        return Checkpoint(fsUuid: filesystem.geometry.uuid, scope: scope, saved: wallClockSeconds(),
                           seconds: (earlier?.seconds ?? 0) + seconds, devices: devices, badRanges: findings.bad,
                           unverifiedRanges: findings.unverified, flakyRanges: findings.flaky)
     }

@@ -54,17 +54,8 @@ enum MountTable {
 
 /// Reads a small text file (procfs, sysfs) whole; nil when unreadable.
 func readTextFile(_ path: String) -> String? {
-    guard let fd = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
-    defer { fd.close() }
-    var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { Glibc.read(fd.rawValue, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        if count <= 0 { break }
-        result.append(contentsOf: chunk[..<count])
-    }
-    return String(decoding: result, as: UTF8.self)
+    guard let fd = try? FileDescriptor.open(path, O_RDONLY), let bytes = fd.closeAfter({ try? $0.readToEnd() }) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// First line of a sysfs attribute, trimmed.

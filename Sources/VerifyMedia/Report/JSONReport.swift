@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 
 /// The JSON report, schema `xfs-verify-media/1` (DESIGN.md, and
@@ -126,9 +125,9 @@ public struct JSONReport {
             // JSON strings are Unicode: a name that is not UTF-8 is also
             // given exactly, as base64 of its bytes.
             if file.paths.contains(where: { !$0.isValidUTF8 }) {
-                members.append(("path_base64", .string(Data(file.paths[0].bytes).base64EncodedString())))
+                members.append(("path_base64", .string(Base64.encode(file.paths[0].bytes))))
                 if file.paths.count > 1 {
-                    members.append(("paths_base64", .array(file.paths.map { .string(Data($0.bytes).base64EncodedString()) })))
+                    members.append(("paths_base64", .array(file.paths.map { .string(Base64.encode($0.bytes)) })))
                 }
             }
             if file.unlinked { members.append(("unlinked", .bool(true))) }

@@ -1,4 +1,3 @@
-import Histogram
 import Synchronization
 
 /// A read that failed in part, waiting to be narrowed to sectors.
@@ -38,7 +37,7 @@ final class DeviceScan: Sendable {
     let inflight = Atomic<Int>(0)
     private let limiter: RateLimiter?
     private let foregroundYield: ForegroundYield?
-    private let latencies = Mutex(Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three))
+    private let latencies = Mutex(LatencyHistogram())
 
     init(device: BlockDevice, filesystem: MountedFilesystem, tuning: ReadTuning, lanes: [Lane], resumeFrom: [Int: UInt64],
          findings: Findings, stop: StopSignal, limiter: RateLimiter?, background: Bool) {
@@ -78,7 +77,7 @@ final class DeviceScan: Sendable {
 
     /// Accounts for an engine read and passes failures on to pinpointing.
     func finished(_ chunk: Chunk, _ outcome: ReadOutcome, latencyNanoseconds: UInt64) {
-        latencies.withLock { _ = $0.record(latencyNanoseconds / 1000) }
+        latencies.withLock { $0.record(latencyNanoseconds / 1000) }
         switch outcome {
         case .complete:
             counters.bytesRead.add(UInt64(chunk.length), ordering: .relaxed)
@@ -124,9 +123,5 @@ final class DeviceScan: Sendable {
         }
     }
 
-    func mergeLatencies(_ other: Histogram<UInt64>) {
-        latencies.withLock { $0.add(other) }
-    }
-
-    var latencyHistogram: Histogram<UInt64> { latencies.withLock { $0 } }
+    var latencyHistogram: LatencyHistogram { latencies.withLock { $0 } }
 }

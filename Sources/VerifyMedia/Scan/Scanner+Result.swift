@@ -1,5 +1,3 @@
-import Histogram
-
 extension Scanner {
     /// The result model, from the counters, trackers and findings.
     func result(started: Double, seconds: Double) -> ScanResult {

@@ -49,6 +49,29 @@ public struct FileDescriptor: Sendable, Hashable {
         try retryingOnInterrupt { Glibc.pread(rawValue, buffer, count, off_t(offset)) }
     }
 
+    /// The whole file at `path`; nil when there is no such file.
+    public static func contentsIfPresent(_ path: String) throws(Errno) -> [UInt8]? {
+        let fd: FileDescriptor
+        do {
+            fd = try open(path, O_RDONLY)
+        } catch {
+            if error == .ENOENT { return nil }
+            throw error
+        }
+        return try fd.closeAfter { fd throws(Errno) in try fd.readToEnd() }
+    }
+
+    /// Everything from the current offset to the end of the file.
+    public func readToEnd() throws(Errno) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try retryingOnInterrupt { chunk.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, $0.count) } }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[..<count])
+        }
+    }
+
     /// Writes all of `bytes`, however many write(2) calls it takes.
     public func write(_ bytes: [UInt8]) throws(Errno) {
         var done = 0

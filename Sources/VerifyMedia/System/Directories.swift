@@ -1,0 +1,16 @@
+import Glibc
+
+/// `mkdir -p`: creates `path` and the directories above it that are
+/// missing, each with `mode` (less the umask); existing ones stay as they are.
+public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(Errno) {
+    var prefix = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+        prefix += "/" + component
+        if mkdir(prefix, mode) == 0 { continue }
+        let error = Errno.current
+        var st = stat()
+        guard error == Errno(EEXIST), stat(prefix, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw error == Errno(EEXIST) ? .ENOTDIR : error
+        }
+    }
+}
