@@ -32,6 +32,7 @@ fi
 make -s -C "$REPO" .build/testbed/faultdisk
 reason=$("$REPO/testbed/guest" check) || { echo "peers.sh: the guest cannot run here: $reason" >&2; exit 1; }
 mkdir -p "$OUT"
-"$REPO/testbed/guest" run --rw "$OUT" -- /usr/bin/python3 "$BENCH/peers.py" run "$OUT" "$(realpath "$BINARY")"
+"$REPO/testbed/guest" run --rw "$OUT" --env "PEERS_GIT=$(git -C "$REPO" describe --always --dirty)" \
+    -- /usr/bin/python3 "$BENCH/peers.py" run "$OUT" "$(realpath "$BINARY")"
 /usr/bin/python3 "$BENCH/peers.py" summarize "$OUT"
 echo "peers.sh: results in $OUT" >&2
