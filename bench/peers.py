@@ -228,6 +228,9 @@ def measure(out, binary):
         m = bed.mnt
         device_bytes = int(run(["blockdev", "--getsize64", bed.env["DATA_DEV"]]).stdout)
         runs = [
+            # What running a tool of the userland costs by itself (a chroot in
+            # a new mount namespace, from Python): part of the peers' times.
+            timed(out, "userland-true", sid("true")),
             timed(out, "xfs_scrub", sid("xfs_scrub", "-n", "-x", m)),
             timed(out, "xfs_io-verifymedia", sid("xfs_io", "-c", "verifymedia", m), repeat=1),
             verifymedia_to_the_end(out, m, device_bytes),
