@@ -112,6 +112,13 @@ struct RealKernelRealtimeTests {
               owner: .file(inode: try bed.inode(file), fork: "data", offset: fileOffset, length: length), path: file)
     }
 
+    /// Writes `files` (name, size; contents seeded 1, 2, ...), syncs, and returns their names.
+    static func writeFiles(_ bed: TestBed, _ files: [(String, Int)]) throws -> [String] {
+        for (index, (name, size)) in files.enumerated() { try bed.writeFile(name, size: size, seed: UInt64(index + 1)) }
+        try bed.sync()
+        return files.map(\.0)
+    }
+
     /// The bytes `files` hold on their device (every mapped extent).
     static func mappedBytes(_ bed: TestBed, _ files: [String]) throws -> UInt64 {
         try files.reduce(0) { total, file in
@@ -134,11 +141,7 @@ struct RealKernelRealtimeTests {
         // xfsprogs 6.1 of this machine: a realtime device without groups.
         try TestBed.with(TestBedOptions(mkfsOptions: ["-d", "rtinherit=1"], realtimeSize: 128 << 20)) { bed in
             let rt = try #require(bed.realtime)
-            try bed.writeFile("video", size: 8 << 20, seed: 1)
-            try bed.writeFile("docs/letter", size: 64 << 10, seed: 2)
-            try bed.writeFile("clean", size: 1 << 20, seed: 3)
-            try bed.sync()
-            let files = ["video", "docs/letter", "clean"]
+            let files = try Self.writeFiles(bed, [("video", 8 << 20), ("docs/letter", 64 << 10), ("clean", 1 << 20)])
             let faults = [try Self.fileFault(bed, "video", at: (3 << 20) + 1024, length: 1024),
                           try Self.fileFault(bed, "docs/letter", at: 4096, length: 512)]
             // The file data really is where the report will point on the rt device.
@@ -156,11 +159,7 @@ struct RealKernelRealtimeTests {
                                      realtimeSize: 128 << 20, mkfsProgram: SidUserland.mkfs)
         try TestBed.with(options) { bed in
             let rt = try #require(bed.realtime)
-            try bed.writeFile("a", size: 20 << 20, seed: 1)
-            try bed.writeFile("b", size: 20 << 20, seed: 2)
-            try bed.writeFile("c", size: 1 << 20, seed: 3)
-            try bed.sync()
-            let files = ["a", "b", "c"]
+            let files = try Self.writeFiles(bed, [("a", 20 << 20), ("b", 20 << 20), ("c", 1 << 20)])
             var faults = [try Self.fileFault(bed, "a", at: 1 << 20, length: 512),
                           try Self.fileFault(bed, "b", at: (12 << 20) + 4096, length: 4096),
                           try Self.fileFault(bed, "c", at: 0, length: 1024)]
@@ -190,9 +189,7 @@ struct RealKernelRealtimeTests {
         try #require(SidUserland.unavailableReason == nil, "\(SidUserland.unavailableReason ?? "")")
         let options = TestBedOptions(size: 1 << 30, mkfsOptions: ["-r", "zoned=1,rgsize=32m"], mkfsProgram: SidUserland.mkfs)
         try TestBed.with(options) { bed in
-            for (index, file) in ["a", "b", "c"].enumerated() { try bed.writeFile(file, size: 24 << 20, seed: UInt64(index + 1)) }
-            try bed.sync()
-            let files = ["a", "b", "c"]
+            let files = try Self.writeFiles(bed, [("a", 24 << 20), ("b", 24 << 20), ("c", 24 << 20)])
             // FIEMAP gives rt extents of a zoned filesystem as offsets of the disk.
             var faults = [try Self.fileFault(bed, "b", at: (20 << 20) + 512, length: 512),
                           try Self.fileFault(bed, "c", at: 0, length: 4096)]
