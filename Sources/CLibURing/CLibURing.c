@@ -58,16 +58,32 @@ int CLibURing_io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr, 
 	return io_uring_submit_and_wait_timeout(ring, &first, wait_nr, &timeout, NULL);
 }
 
+int CLibURing_io_uring_prep_nop(struct io_uring *ring, uint64_t user_data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, user_data);
+	return 0;
+}
+
 unsigned CLibURing_io_uring_reap(struct io_uring *ring, uint64_t *user_data, int32_t *result, unsigned max)
 {
 	struct io_uring_cqe *cqes[256];
 	if (max > 256)
 		max = 256;
 	unsigned count = io_uring_peek_batch_cqe(ring, cqes, max);
+	unsigned kept = 0;
 	for (unsigned i = 0; i < count; i++) {
-		user_data[i] = io_uring_cqe_get_data64(cqes[i]);
-		result[i] = cqes[i]->res;
+		/* Kernels without IORING_FEAT_EXT_ARG (before 5.11): liburing waits
+		 * with a timeout request of its own, whose completion is not ours. */
+		if (cqes[i]->user_data == LIBURING_UDATA_TIMEOUT)
+			continue;
+		user_data[kept] = io_uring_cqe_get_data64(cqes[i]);
+		result[kept] = cqes[i]->res;
+		kept++;
 	}
 	io_uring_cq_advance(ring, count);
-	return count;
+	return kept;
 }

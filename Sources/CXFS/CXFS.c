@@ -2,6 +2,8 @@
 #include "CXFS.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,9 +18,18 @@ int CXFS_gettid(void)
 	return (int)syscall(SYS_gettid);
 }
 
-int CXFS_ioprio_get(int which, int who)
+int CXFS_open_tree_clone(int dfd, const char *path)
 {
-	return (int)syscall(SYS_ioprio_get, which, who);
+	return (int)syscall(SYS_open_tree, dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+}
+
+int CXFS_has_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	if (syscall(SYS_capget, &header, data) != 0)
+		return -1;
+	return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
 }
 
 

@@ -1,13 +1,17 @@
 import ArgumentParser
 import VerifyMedia
 
-/// A size: 4096, 512K, 200M, 1G, 2T (powers of 1024).
-struct ByteSize: ExpressibleByArgument {
+/// A size: 4096, 512K (2^10), 200M or 200MiB (2^20), 200MB (10^6), 1G, 2T.
+struct ByteSize {
     let bytes: UInt64
 
-    init?(argument: String) {
-        guard let bytes = Units.bytes(argument) else { return nil }
-        self.bytes = bytes
+    /// For `@Option(transform:)`: a message that says what is wrong.
+    static func parse(_ argument: String) throws -> ByteSize {
+        do {
+            return ByteSize(bytes: try Units.bytes(argument))
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 }
 
@@ -22,26 +26,21 @@ struct Interval: ExpressibleByArgument {
 }
 
 /// `--device data,log,rt`.
-struct DeviceList: ExpressibleByArgument {
+struct DeviceList {
     let roles: Set<DeviceRole>
 
-    init?(argument: String) {
+    static let valueNames = DeviceRole.allCases.map(\.rawValue).joined(separator: ", ")
+
+    static func parse(_ argument: String) throws -> DeviceList {
         var roles = Set<DeviceRole>()
-        for name in argument.split(separator: ",") {
-            guard let role = DeviceRole(rawValue: String(name).trimmed()) else { return nil }
+        for name in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let word = name.filter { $0 != " " }
+            guard let role = DeviceRole(rawValue: word) else {
+                throw ValidationError("unknown device '\(word)': the devices are \(valueNames), comma-separated")
+            }
             roles.insert(role)
         }
-        guard !roles.isEmpty else { return nil }
-        self.roles = roles
-    }
-}
-
-extension String {
-    func trimmed() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
+        return DeviceList(roles: roles)
     }
 }
 

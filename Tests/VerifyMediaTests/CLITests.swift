@@ -29,6 +29,10 @@ struct CLITests {
         expectRejected(try runTool([]), status: ExitBit.usage, mentioning: ["PATH"])
     }
 
+    @Test func characterDeviceIsNotABlockDevice() throws {
+        expectRejected(try runTool(["/dev/null"]), status: ExitBit.usage, mentioning: ["/dev/null", "not a block device"])
+    }
+
     @Test(arguments: ["/proc", "/tmp", "/dev/null"])
     func pathNotOnXFS(path: String) throws {
         let type = try runCommand(["stat", "-f", "-c", "%T", path]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -79,9 +83,12 @@ struct CLITests {
             expectRejected(try runTool(["--io-size", "1000", mnt]), status: ExitBit.usage, mentioning: ["--io-size"])
             expectRejected(try runTool(["--io-size", "lots", mnt]), status: ExitBit.usage, mentioning: ["--io-size"])
             expectRejected(try runTool(["--queue-depth", "0", mnt]), status: ExitBit.usage, mentioning: ["--queue-depth"])
-            expectRejected(try runTool(["--rate", "fast", mnt]), status: ExitBit.usage, mentioning: ["--rate"])
+            expectRejected(try runTool(["--rate", "fast", mnt]), status: ExitBit.usage, mentioning: ["--rate", "not a size"])
+            expectRejected(try runTool(["--rate", "-1", mnt]), status: ExitBit.usage, mentioning: ["--rate", "must be positive"])
+            expectRejected(try runTool(["--rate", "0", mnt]), status: ExitBit.usage, mentioning: ["--rate", "must be positive"])
+            expectRejected(try runTool(["--io-size", "1MB", mnt]), status: ExitBit.usage, mentioning: ["--io-size", "multiple of 512"])
             expectRejected(try runTool(["--engine", "warp", mnt]), status: ExitBit.usage, mentioning: ["warp"])
-            expectRejected(try runTool(["--device", "tape", mnt]), status: ExitBit.usage, mentioning: ["--device"])
+            expectRejected(try runTool(["--device", "tape", mnt]), status: ExitBit.usage, mentioning: ["--device", "data, log, rt"])
             expectRejected(try runTool(["--device", "rt", mnt]), status: ExitBit.usage, mentioning: ["rt"])
             expectRejected(try runTool(["--device", "log", mnt]), status: ExitBit.usage, mentioning: ["log"])
             expectRejected(try runTool(["--resume", mnt]), status: ExitBit.usage, mentioning: ["--checkpoint"])
@@ -120,6 +127,9 @@ struct CLITests {
         }
     }
 
+    /// Run as nobody from wherever the checkout is (issue 11.18): a clear
+    /// message that root is needed, exit 4, before the path is even looked
+    /// at (issue 11.2).
     @Test(.enabled(if: Harness.unavailableReason == nil, Comment(rawValue: Harness.unavailableReason ?? "")))
     func notRoot() throws {
         guard findExecutable("setpriv") != nil else {
@@ -135,9 +145,18 @@ struct CLITests {
             let reachable = try runCommand(nobody + [binary, "-V"])
             try #require(reachable.status == 0, "nobody cannot run \(binary): \(reachable)")
             let run = ToolRun(result: try runCommand(nobody + [binary, bed.mountPoint], timeout: .seconds(120)))
-            expectRejected(run, status: ExitBit.operational, mentioning: ["root"])
+            expectRejected(run, status: ExitBit.operational, mentioning: ["root", "CAP_SYS_ADMIN"])
             let json = ToolRun(result: try runCommand(nobody + [binary, "--json", bed.mountPoint], timeout: .seconds(120)))
             #expect(json.status == ExitBit.operational, "\(json)")
+            // A path nobody cannot even look at: still the same message, not "Permission denied".
+            let hidden = bed.directory + "/private"
+            try FileManager.default.createDirectory(atPath: hidden, withIntermediateDirectories: true)
+            chmod(hidden, 0o700)
+            let unreachable = ToolRun(result: try runCommand(nobody + [binary, hidden + "/inside"], timeout: .seconds(120)))
+            expectRejected(unreachable, status: ExitBit.operational, mentioning: ["root"])
+            // Usage errors still come first: a bad option is 8 for anyone.
+            expectRejected(ToolRun(result: try runCommand(nobody + [binary, "--rate", "-1", hidden])),
+                           status: ExitBit.usage, mentioning: ["--rate", "must be positive"])
         }
     }
 }

@@ -3,16 +3,33 @@ import Testing
 
 @Suite("Parsing: sizes, durations, mountinfo, errno names, JSON text")
 struct ParsingTests {
-    @Test("sizes take K, M, G, T suffixes in powers of 1024")
-    func sizes() {
-        #expect(Units.bytes("4096") == 4096)
-        #expect(Units.bytes("512K") == 512 << 10)
-        #expect(Units.bytes("200M") == 200 << 20)
-        #expect(Units.bytes("200MiB") == 200 << 20)
-        #expect(Units.bytes("200m/s") == 200 << 20)
-        #expect(Units.bytes("1.5G") == 3 << 29)
-        #expect(Units.bytes("2T") == 2 << 40)
-        for bad in ["", "M", "-1M", "0", "12Q", "1e3", "ten"] { #expect(Units.bytes(bad) == nil, "\(bad)") }
+    @Test("sizes read K, M, G, T and KiB ... TiB as powers of 1024, KB ... TB as powers of 1000, as dd does")
+    func sizes() throws {
+        #expect(try Units.bytes("4096") == 4096)
+        #expect(try Units.bytes("512K") == 512 << 10)
+        #expect(try Units.bytes("512KiB") == 512 << 10)
+        #expect(try Units.bytes("512KB") == 512_000)
+        #expect(try Units.bytes("200M") == 200 << 20)
+        #expect(try Units.bytes("200MiB") == 200 << 20)
+        #expect(try Units.bytes("200MB") == 200_000_000)
+        #expect(try Units.bytes("200m/s") == 200 << 20)
+        #expect(try Units.bytes("200mb/s") == 200_000_000)
+        #expect(try Units.bytes("1.5G") == 3 << 29)
+        #expect(try Units.bytes("1GB") == 1_000_000_000)
+        #expect(try Units.bytes("2T") == 2 << 40)
+        #expect(try Units.bytes("2TB") == 2_000_000_000_000)
+        #expect(try Units.bytes("4096B") == 4096)
+        func problem(_ text: String) -> String? {
+            do {
+                _ = try Units.bytes(text)
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        for negative in ["-1", "-1M", "0", "0K"] { #expect(problem(negative) == "must be positive", "\(negative)") }
+        for bad in ["", "M", "12Q", "1e3", "ten"] { #expect(problem(bad)?.hasPrefix("not a size") == true, "\(bad)") }
+        #expect(problem("0.3K") == "not a whole number of bytes")
     }
 
     @Test("durations take s, m, h, d, w, mo, y")
@@ -80,11 +97,21 @@ struct ParsingTests {
 
     @Test("adjacent bad sectors with the same errno join into one range")
     func findingsCoalesce() {
-        let findings = Findings()
-        findings.recordBad(.data, ByteRange(512, 1024), .EIO)
-        findings.recordBad(.data, ByteRange(1024, 1536), .EIO)
-        findings.recordBad(.data, ByteRange(1536, 2048), .ENODATA)
-        findings.recordBad(.log, ByteRange(2048, 2560), .ENODATA)
-        #expect(findings.snapshot().bad.map(\.range) == [ByteRange(512, 1536), ByteRange(1536, 2048), ByteRange(2048, 2560)])
+        var findings = FindingsBook(device: .data)
+        findings.addBad(ByteRange(512, 1024), .EIO, reportedToKernel: false)
+        findings.addBad(ByteRange(1024, 1536), .EIO, reportedToKernel: false)
+        findings.addBad(ByteRange(1536, 2048), .ENODATA, reportedToKernel: false)
+        findings.addBad(ByteRange(2048, 2560), .ENODATA, reportedToKernel: true)
+        #expect(findings.sorted().bad.map(\.range) == [ByteRange(512, 1536), ByteRange(1536, 2048), ByteRange(2048, 2560)])
+    }
+
+    @Test("the time left grows with the bytes read per byte verified (issue 11.12)")
+    func progressEstimate() {
+        // 100 MiB left; every verified byte took two bytes of reading (gaps,
+        // retries); the disk reads 10 MiB/s: 20 s, not 5.
+        let left = ProgressDisplay.secondsLeft(remaining: 100 << 20, done: 50 << 20, read: 100 << 20, readRate: Double(10 << 20))
+        #expect(left == 20)
+        #expect(ProgressDisplay.secondsLeft(remaining: 100 << 20, done: 0, read: 0, readRate: Double(10 << 20)) == 10)
+        #expect(ProgressDisplay.secondsLeft(remaining: 100 << 20, done: 1, read: 1, readRate: 0) == nil)
     }
 }

@@ -31,25 +31,53 @@ final class SimulatedDisk: BlockingReader, @unchecked Sendable {
     }
 }
 
-func makeDeviceScan(sectorSize: Int = 512, size: UInt64 = 1 << 30) -> DeviceScan {
-    let device = BlockDevice(role: .data, path: "/dev/simulated", major: 7, minor: 99, logicalSectorSize: sectorSize,
-                             size: size, rotational: false, sysfsPath: "/nonexistent")
-    let geometry = FilesystemGeometry(xfs_fsop_geom_for_tests(blocksize: 4096, agblocks: UInt32(size / 4096), agcount: 1,
-                                                             datablocks: size / 4096))
-    let filesystem = MountedFilesystem(mountPoint: "/nonexistent", geometry: geometry, devices: [device], fsmapUsesCookies: false)
-    let lanes = [Lane(index: 0, role: .data, name: "ag 0", range: ByteRange(0, size))]
-    return DeviceScan(device: device, filesystem: filesystem,
-                      tuning: ReadTuning(ioSize: 1 << 20, queueDepth: 1, mergeGap: 65536),
-                      lanes: lanes, resumeFrom: [:], findings: Findings(), stop: StopSignal(), limiter: nil, background: false)
+/// One simulated device's ledger, and the context its readers get: what
+/// the pinpointer and the engines report to, without a real device.
+final class LedgerBench {
+    let device: BlockDevice
+    let ledger: DeviceLedger
+    let stopSignal = StopSignal()
+    let stop: DeviceStop
+
+    /// `sysfsPath`: where the device's sysfs node would be ("/" exists: a
+    /// device that is present).
+    init(sectorSize: Int = 512, size: UInt64 = 1 << 30, lanes: [ByteRange]? = nil, sysfsPath: String = "/") {
+        device = BlockDevice(role: .data, path: "/dev/simulated", major: 7, minor: 99, logicalSectorSize: sectorSize,
+                             size: size, rotational: false, sysfsPath: sysfsPath)
+        let ranges = lanes ?? [ByteRange(0, size)]
+        ledger = DeviceLedger(device: device, lanes: ranges.enumerated().map {
+            Lane(index: $0, role: .data, name: "lane \($0)", range: $1, mapped: true)
+        }, layoutLanes: ranges.count)
+        stop = DeviceStop(scan: stopSignal)
+    }
+
+    let tuning = ReadTuning(ioSize: 1 << 20, queueDepth: 1, mergeGap: 65536)
+
+    var context: ReadContext {
+        ReadContext(device: device, tuning: tuning, chunks: LaneQueues(lanes: 1, capacity: 1),
+                    pacer: Pacer(limiter: nil, foregroundYield: nil), stop: stop, sink: ledger)
+    }
+
+    var findings: (bad: [BadRange], unverified: [UnverifiedRange], flaky: [FlakyRange], errors: [String]) {
+        let result = ledger.result(seconds: 0, tuning: tuning)
+        return (result.bad, result.unverified, result.flaky, result.errors)
+    }
+
+    var verified: UInt64 { ledger.progress.verified.load(ordering: .relaxed) }
+    var done: UInt64 { ledger.progress.done.load(ordering: .relaxed) }
 }
 
-private func pinpoint(_ disk: SimulatedDisk, chunk: Chunk, sectorSize: Int = 512, error: Errno = .EIO) -> DeviceScan {
-    let scan = makeDeviceScan(sectorSize: sectorSize)
-    scan.tracker.emitted(chunk, frontier: chunk.range.end)
-    var pinpointer = Pinpointer(scan: scan, reader: disk, buffer: AlignedBuffer(count: 1 << 20))
+/// Plans `chunk`, reports its engine read as failed with `error`, and pinpoints it.
+@discardableResult
+func pinpoint(_ disk: SimulatedDisk, chunk: Chunk, sectorSize: Int = 512, error: Errno = .EIO,
+              on bench: LedgerBench? = nil) -> LedgerBench {
+    let bench = bench ?? LedgerBench(sectorSize: sectorSize)
+    bench.ledger.planned(chunk, resumePoint: chunk.range.end)
+    bench.ledger.read(chunk, .failed(error), latencyNanoseconds: 0)
+    let pinpointer = Pinpointer(context: bench.context, reader: disk, reportingReads: true, reporter: nil)
     pinpointer.transportBackoff = [0, 0, 0]
     pinpointer.run(PinpointJob(chunk: chunk, failed: chunk.range, error: error))
-    return scan
+    return bench
 }
 
 private func wholeChunk(_ start: UInt64, _ length: UInt64) -> Chunk {
@@ -62,16 +90,16 @@ struct PinpointTests {
     func singleBadSector() {
         let disk = SimulatedDisk(bad: [5000: .EIO])
         let scan = pinpoint(disk, chunk: wholeChunk(4096 * 512, 1 << 20))
-        let findings = scan.findings.snapshot()
-        #expect(findings.bad == [BadRange(device: .data, range: ByteRange(5000 * 512, 5001 * 512), error: .EIO)])
+        let findings = scan.findings
+        #expect(findings.bad == [BadRange(device: .data, range: ByteRange(5000 * 512, 5001 * 512), error: .EIO, reportedToKernel: true)])
         #expect(findings.flaky.isEmpty && findings.unverified.isEmpty)
         #expect(disk.reads.count <= 40, "bisection should need about 2 reads per halving")
         let reported = disk.reads.filter(\.report)
         #expect(reported.allSatisfy { $0.range.count == 512 }, "only sector-sized reads ask the kernel to report")
         #expect(reported.filter { $0.range.start == 5000 * 512 }.count == 1)
-        #expect(scan.counters.bytesVerified.load(ordering: .relaxed) == (1 << 20) - 512)
-        #expect(scan.counters.bytesDone.load(ordering: .relaxed) == 1 << 20)
-        #expect(scan.tracker.watermarks() == [4096 * 512 + (1 << 20)], "the chunk is done once narrowed")
+        #expect(scan.verified == (1 << 20) - 512)
+        #expect(scan.done == 1 << 20)
+        #expect(scan.ledger.resumePoints == [4096 * 512 + (1 << 20)], "the chunk is done once narrowed")
     }
 
     @Test("scattered bad sectors are each found, neighbours that read are not reported")
@@ -79,7 +107,7 @@ struct PinpointTests {
         var generator = SeededGenerator(seed: 7)
         let sectors = Set((0..<25).map { _ in UInt64.random(in: 0..<2048, using: &generator) })
         let disk = SimulatedDisk(bad: Dictionary(uniqueKeysWithValues: sectors.map { ($0, Errno.ENODATA) }))
-        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20)).findings.snapshot()
+        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20)).findings
         let found = Set(findings.bad.flatMap { Array(stride(from: $0.range.start / 512, to: $0.range.end / 512, by: 1)) })
         #expect(found == sectors)
         #expect(findings.bad.allSatisfy { $0.error == .ENODATA })
@@ -89,8 +117,8 @@ struct PinpointTests {
     func denseBadSectors() {
         let run = 1000..<1300 as Range<UInt64>
         let disk = SimulatedDisk(bad: Dictionary(uniqueKeysWithValues: run.map { ($0, Errno.EIO) }))
-        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20)).findings.snapshot()
-        #expect(findings.bad == [BadRange(device: .data, range: ByteRange(1000 * 512, 1300 * 512), error: .EIO)])
+        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20)).findings
+        #expect(findings.bad == [BadRange(device: .data, range: ByteRange(1000 * 512, 1300 * 512), error: .EIO, reportedToKernel: true)])
         let reportedBad = disk.reads.filter { $0.report && $0.range.count == 512 && run.contains($0.range.start / 512) }
         #expect(reportedBad.count == run.count, "each bad sector is stepped on exactly once")
     }
@@ -98,7 +126,7 @@ struct PinpointTests {
     @Test("4096-byte logical sectors are narrowed to 4 KiB")
     func largeSectors() {
         let disk = SimulatedDisk(sectorSize: 4096, bad: [100: .EIO])
-        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20), sectorSize: 4096).findings.snapshot()
+        let findings = pinpoint(disk, chunk: wholeChunk(0, 1 << 20), sectorSize: 4096).findings
         #expect(findings.bad.map(\.range) == [ByteRange(100 * 4096, 101 * 4096)])
         #expect(disk.reads.allSatisfy { $0.range.start % 4096 == 0 && $0.range.count % 4096 == 0 })
     }
@@ -107,24 +135,24 @@ struct PinpointTests {
     func flakyRead() {
         let disk = SimulatedDisk(flaky: [300: (.EIO, 1)])
         let scan = pinpoint(disk, chunk: wholeChunk(0, 1 << 20))
-        let findings = scan.findings.snapshot()
+        let findings = scan.findings
         #expect(findings.bad.isEmpty)
         #expect(findings.flaky.count == 1 && findings.flaky[0].range.start <= 300 * 512 && findings.flaky[0].range.end > 300 * 512)
-        #expect(scan.counters.bytesVerified.load(ordering: .relaxed) == 1 << 20)
+        #expect(scan.verified == 1 << 20)
     }
 
     @Test("transport errors are retried, then left unverified and never called bad")
     func transportErrors() {
         let lasting = SimulatedDisk(bad: [10: .ETIMEDOUT])
-        let findings = pinpoint(lasting, chunk: wholeChunk(0, 64 << 10), error: .ETIMEDOUT).findings.snapshot()
+        let findings = pinpoint(lasting, chunk: wholeChunk(0, 64 << 10), error: .ETIMEDOUT).findings
         #expect(findings.bad.isEmpty)
-        #expect(findings.unverified.map(\.reason) == ["transport"])
+        #expect(findings.unverified.map(\.reason) == [.transport])
         #expect(findings.unverified.first?.error == .ETIMEDOUT)
         #expect(findings.unverified.first?.range == ByteRange(8 * 512, 16 * 512), "only the failing part is left unverified")
         #expect(lasting.reads.prefix(3).allSatisfy { $0.range == ByteRange(0, 64 << 10) }, "three retries of the whole range first")
 
         let passing = SimulatedDisk(flaky: [10: (.ENOLINK, 2)])
-        let recovered = pinpoint(passing, chunk: wholeChunk(0, 64 << 10), error: .ENOLINK).findings.snapshot()
+        let recovered = pinpoint(passing, chunk: wholeChunk(0, 64 << 10), error: .ENOLINK).findings
         #expect(recovered.unverified.isEmpty && recovered.bad.isEmpty)
         #expect(recovered.flaky.map(\.error) == [.ENOLINK])
     }
@@ -133,8 +161,8 @@ struct PinpointTests {
     func operationalErrors() {
         let disk = SimulatedDisk(bad: [0: .EINVAL])
         let scan = pinpoint(disk, chunk: wholeChunk(0, 4096), error: .EINVAL)
-        let findings = scan.findings.snapshot()
-        #expect(findings.unverified.map(\.reason) == ["operational"])
+        let findings = scan.findings
+        #expect(findings.unverified.map(\.reason) == [.operational])
         #expect(findings.errors.count == 1)
     }
 
@@ -144,10 +172,10 @@ struct PinpointTests {
         let disk = SimulatedDisk(flaky: [80: (.EIO, 1)])
         // The engine's read of the whole chunk is the one that failed.
         #expect(disk.read(pieces.range, into: AlignedBuffer(count: 1 << 16), report: false) == .failed(.EIO))
-        let transient = pinpoint(disk, chunk: pieces).findings.snapshot()
+        let transient = pinpoint(disk, chunk: pieces).findings
         #expect(transient.flaky.map(\.range) == [ByteRange(0, 64 << 10)])
         #expect(transient.bad.isEmpty)
-        let inGap = pinpoint(SimulatedDisk(bad: [20: .EIO]), chunk: pieces).findings.snapshot()
+        let inGap = pinpoint(SimulatedDisk(bad: [20: .EIO]), chunk: pieces).findings
         #expect(inGap.flaky.isEmpty && inGap.bad.isEmpty && inGap.unverified.isEmpty)
     }
 
@@ -155,7 +183,7 @@ struct PinpointTests {
     func gapsAreOutOfScope() {
         let disk = SimulatedDisk(bad: [20: .EIO, 100: .EIO])
         let chunk = Chunk(lane: 0, range: ByteRange(0, 64 << 10), scope: [ByteRange(0, 8192), ByteRange(32768, 65536)])
-        let findings = pinpoint(disk, chunk: chunk).findings.snapshot()
+        let findings = pinpoint(disk, chunk: chunk).findings
         #expect(findings.bad.map(\.range) == [ByteRange(100 * 512, 101 * 512)])
         #expect(!disk.reads.contains { $0.range.overlaps(ByteRange(8192, 32768)) })
     }

@@ -75,6 +75,59 @@ func scanJSON(_ bed: TestBed, _ arguments: [String] = [], timeout: Duration = .s
     return (run, try run.report())
 }
 
+/// Starts a scan with `arguments` and a checkpoint, unmounts the filesystem
+/// once the scan has verified something, and checks what a user relies on:
+/// umount succeeds, the scan stops with exit 4 and keeps its checkpoint.
+/// Returns what it printed.
+func unmountDuringScan(_ bed: TestBed, _ arguments: [String], environment: [String: String] = [:],
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let checkpoint = bed.directory + "/scan.checkpoint"
+    let output = bed.directory + "/scan.out"
+    let progress = bed.directory + "/scan.progress"
+    let scan = try spawnProcess(["/bin/sh", "-c", "exec \"$0\" \"$@\" 3>\"$XVM_PROGRESS\"", RepoPaths.binary, "-C", "3",
+                                 "--checkpoint", checkpoint] + arguments + [bed.mountPoint],
+                                environment: environment.merging(["XVM_PROGRESS": progress]) { a, _ in a }, outputPath: output)
+    try waitUntilReading(progress, sourceLocation: sourceLocation)
+    let umount = try runCommand(["umount", bed.mountPoint])
+    #expect(umount.status == 0, "umount while scanning: \(umount)", sourceLocation: sourceLocation)
+    #expect(scan.wait(timeout: .seconds(20)) == 4, sourceLocation: sourceLocation)
+    #expect(FileManager.default.fileExists(atPath: checkpoint), sourceLocation: sourceLocation)
+    return try String(contentsOfFile: output, encoding: .utf8)
+}
+
+/// Waits (up to a minute) until a scan's `-C` progress file says it has
+/// verified some bytes ("1 DONE TOTAL MOUNTPOINT" with DONE > 0).
+func waitUntilReading(_ progress: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    for _ in 0..<1200 {
+        let lines = String(decoding: (try? readWholeFile(progress)) ?? [], as: UTF8.self).split(separator: "\n")
+        if lines.contains(where: { $0.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }.map { $0 > 0 } ?? false }) { return }
+        usleep(50_000)
+    }
+    Issue.record("the scan never started reading", sourceLocation: sourceLocation)
+}
+
+/// A file of 24 extents of 128 KiB with 4 KiB free gaps between them, and
+/// the byte offset of a sector to make bad where XFS_IOC_VERIFY_MEDIA (1 MiB
+/// bios) stops short without an error: in the second MiB of a 2 MiB read
+/// that starts inside the file (an extent spans its start, so the read
+/// begins exactly there), with other extents of the file before it in that
+/// read (issue 9.3).
+func shortAdvanceLayout(_ bed: TestBed, sourceLocation: SourceLocation = #_sourceLocation) throws -> UInt64 {
+    try bed.writeFragmentedFile("fragmented", extents: 24, extentSize: 128 << 10)
+    try bed.sync()
+    let extents = try bed.fileExtents("fragmented").filter { !$0.isUnwritten }
+    func chunkStart(_ offset: UInt64) -> UInt64 { offset / (2 << 20) * (2 << 20) }
+    let victim = try #require(extents.first { extent in
+        let start = chunkStart(extent.physical)
+        let inChunk = extent.physical - start
+        let spanned = extents.contains { $0.physical < start && start < $0.physical + $0.length }
+        return spanned && inChunk >= (1 << 20) + (64 << 10) && inChunk + extent.length <= 2 << 20
+    }, "no extent in the second half of a chunk: \(extents.map { ($0.physical, $0.length) })", sourceLocation: sourceLocation)
+    #expect(extents.filter { chunkStart($0.physical) == chunkStart(victim.physical) && $0.physical < victim.physical }.count >= 2,
+            "the read holds other extents before the victim", sourceLocation: sourceLocation)
+    return victim.physical + 8192
+}
+
 // MARK: The report, as the JSON contract spells it
 
 struct ScanReport: Decodable {

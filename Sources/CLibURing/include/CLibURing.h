@@ -34,8 +34,13 @@ int CLibURing_io_uring_prep_read(struct io_uring *ring, int fd, void *buffer, un
 /// (-ETIME when the time ran out).
 int CLibURing_io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr, uint64_t timeout_ns);
 
+/// io_uring_get_sqe() + io_uring_prep_nop() with user_data: a request that
+/// completes at once without reading (tests: a completion that is not a read).
+int CLibURing_io_uring_prep_nop(struct io_uring *ring, uint64_t user_data);
+
 /// io_uring_peek_batch_cqe() + io_uring_cq_advance(): up to `max`
-/// completions, their user_data and res, consumed.
+/// completions, their user_data and res, consumed. liburing's own timeout
+/// completions (user_data LIBURING_UDATA_TIMEOUT) are consumed and left out.
 unsigned CLibURing_io_uring_reap(struct io_uring *ring, uint64_t *user_data, int32_t *result, unsigned max);
 
 #endif

@@ -388,8 +388,14 @@ extern const __u64 CXFS_XFS_FMR_OWN_DEFECTIVE;
 
 /* ---- system calls glibc does not wrap (syscall(2) is variadic) ---- */
 int CXFS_ioprio_set(int which, int who, int ioprio);
-int CXFS_ioprio_get(int which, int who);
 int CXFS_gettid(void);
+/* open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC) (Linux 5.2): an
+ * O_PATH descriptor of a detached copy of the mount at path; -1 and errno
+ * (ENOSYS before 5.2, EPERM without CAP_SYS_ADMIN or under a seccomp filter). */
+int CXFS_open_tree_clone(int dfd, const char *path);
+/* 1 when CAP_SYS_ADMIN is in the calling thread's effective set (capget(2)),
+ * 0 when not, -1 and errno when the kernel would not say. */
+int CXFS_has_cap_sys_admin(void);
 #define IOPRIO_WHO_PROCESS	1
 #define IOPRIO_CLASS_BE		2
 #define IOPRIO_CLASS_IDLE	3

@@ -7,7 +7,6 @@ final class AIOQueue: AsyncReadQueue {
     let depth: Int
     private let fd: FileDescriptor
     private var context: io_context_t?
-    private let control = UnsafeMutablePointer<iocb>.allocate(capacity: 1)
     private let iocbs: UnsafeMutablePointer<iocb>
     private let events: UnsafeMutablePointer<io_event>
     private var prepared: [UnsafeMutablePointer<iocb>?] = []
@@ -34,7 +33,6 @@ final class AIOQueue: AsyncReadQueue {
         io_destroy(context)
         iocbs.deallocate()
         events.deallocate()
-        control.deallocate()
     }
 
     func prepare(slot: Int, offset: UInt64, length: Int) {

@@ -14,12 +14,13 @@ protocol AsyncReadQueue: AnyObject {
 }
 
 /// The read loop around an `AsyncReadQueue`: takes chunks from the plan,
-/// paces them, keeps the queue full, and hands completions to the scan.
+/// paces them, keeps the queue full, and reports each completion.
 struct QueuedReadLoop {
-    let scan: DeviceScan
+    let context: ReadContext
     let queue: any AsyncReadQueue
 
     func run() {
+        let (chunks, pacer, stop, sink) = (context.chunks, context.pacer, context.stop, context.sink)
         var freeSlots = Array((0..<queue.depth).reversed())
         var inflight = [(chunk: Chunk, submitted: UInt64)?](repeating: nil, count: queue.depth)
         var inflightCount = 0
@@ -27,19 +28,19 @@ struct QueuedReadLoop {
         var finished = false
         while true {
             var timeout: UInt64?
-            while !freeSlots.isEmpty && !scan.shouldStop && !finished {
+            while !freeSlots.isEmpty && !stop.isRequested && !finished {
                 if waiting == nil {
-                    waiting = inflightCount > 0 ? scan.chunks.tryPop() : scan.chunks.pop()
+                    waiting = inflightCount > 0 ? chunks.tryPop() : chunks.pop()
                     if waiting == nil {
-                        finished = inflightCount == 0 || scan.chunks.isFinished
+                        finished = inflightCount == 0 || chunks.isFinished
                         break
                     }
                 }
                 guard let chunk = waiting else { break }
-                let delay = scan.pacingDelay(bytes: chunk.length)
+                let delay = pacer.delay(bytes: chunk.length)
                 if delay > 0 {
                     if inflightCount == 0 {
-                        sleep(nanoseconds: delay)
+                        sleep(nanoseconds: min(delay, 50_000_000))
                         continue
                     }
                     timeout = delay
@@ -49,12 +50,11 @@ struct QueuedReadLoop {
                 queue.prepare(slot: slot, offset: chunk.range.start, length: chunk.length)
                 inflight[slot] = (chunk, monotonicNanoseconds())
                 inflightCount += 1
-                scan.inflight.add(1, ordering: .relaxed)
                 waiting = nil
             }
             if inflightCount == 0 {
-                if finished || scan.shouldStop {
-                    if let waiting { scan.unplanned(waiting) }
+                if finished || stop.isRequested {
+                    if let waiting { sink.dropped(waiting) }
                     break
                 }
                 continue
@@ -69,20 +69,22 @@ struct QueuedReadLoop {
                     }
                     inflight[slot] = nil
                     inflightCount -= 1
-                    scan.inflight.subtract(1, ordering: .relaxed)
+                    pacer.finished()
                     freeSlots.append(slot)
                     let outcome = result < 0
                         ? ReadOutcome.failed(Errno(Int32(-result)))
                         : ReadOutcome(transferred: result, wanted: chunk.length)
-                    scan.finished(chunk, outcome, latencyNanoseconds: monotonicNanoseconds() - submitted)
+                    sink.read(chunk, outcome, latencyNanoseconds: monotonicNanoseconds() - submitted)
                 }
             } catch {
                 // The queue itself failed: the device cannot be read this way.
-                scan.findings.recordError("\(scan.device.path): read queue failed: \(error)")
-                scan.deviceFailed(error)
+                sink.problem("\(context.device.path): read queue failed: \(error)")
+                sink.deviceFailed(error)
                 for entry in inflight.compactMap({ $0 }) {
-                    scan.finished(entry.chunk, .failed(error), latencyNanoseconds: 0)
+                    pacer.finished()
+                    sink.read(entry.chunk, .failed(error), latencyNanoseconds: 0)
                 }
+                if let waiting { sink.dropped(waiting) }
                 break
             }
         }

@@ -25,17 +25,3 @@ struct PreadReader: BlockingReader {
         }
     }
 }
-
-extension ReadOutcome {
-    /// A read that returned a byte count: short means a later part failed
-    /// (narrowed like a failure); zero means the device ended there.
-    init(transferred: Int, wanted: Int) {
-        if transferred >= wanted {
-            self = .complete
-        } else if transferred == 0 {
-            self = .failed(.ENXIO)
-        } else {
-            self = .partial(verified: transferred, error: nil)
-        }
-    }
-}

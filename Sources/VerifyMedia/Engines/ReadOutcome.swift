@@ -8,26 +8,25 @@ enum ReadOutcome: Equatable {
     case partial(verified: Int, error: Errno?)
     /// Nothing was read.
     case failed(Errno)
-}
 
-/// What an errno means for the sectors involved.
-enum ErrorClass: Equatable {
-    /// The medium could not return the data (EIO, ENODATA, EILSEQ): bad sectors.
-    case media
-    /// The path to the device failed (ETIMEDOUT, ETIME, ENOLINK,
-    /// EREMOTEIO): retried with backoff, then reported unverified, not bad.
-    case transport
-    /// The device went away or shrank: stop reading it.
-    case deviceGone
-    /// Anything else: the range stays unverified and the run exits 4.
-    case operational
+    /// A read that returned a byte count: short means a later part failed
+    /// (narrowed like a failure); zero means the device ended there.
+    init(transferred: Int, wanted: Int) {
+        if transferred >= wanted {
+            self = .complete
+        } else if transferred == 0 {
+            self = .failed(.ENXIO)
+        } else {
+            self = .partial(verified: transferred, error: nil)
+        }
+    }
 
-    init(_ error: Errno) {
-        switch error {
-        case .EIO, .ENODATA, .EILSEQ: self = .media
-        case .ETIMEDOUT, .ETIME, .ENOLINK, .EREMOTEIO: self = .transport
-        case .ENODEV, .ENXIO: self = .deviceGone
-        default: self = .operational
+    /// Bytes transferred.
+    func bytes(of range: ByteRange) -> UInt64 {
+        switch self {
+        case .complete: range.count
+        case .partial(let count, _): UInt64(count)
+        case .failed: 0
         }
     }
 }

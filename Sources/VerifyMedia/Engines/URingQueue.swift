@@ -54,7 +54,16 @@ final class URingQueue: AsyncReadQueue {
         }
         let count = Int(CLibURing_io_uring_reap(ring, &userData, &results, UInt32(depth)))
         for index in 0..<count {
+            // Only our reads, whose user_data is their slot.
+            guard userData[index] < UInt64(depth) else { continue }
             completion(Int(userData[index]), Int(results[index]))
         }
+    }
+
+    /// Queues a request that reads nothing and completes with `userData`
+    /// (tests: completions that are not reads must be passed over).
+    func prepareNoOperation(userData: UInt64) {
+        let status = CLibURing_io_uring_prep_nop(ring, userData)
+        precondition(status == 0, "io_uring submission queue full")
     }
 }

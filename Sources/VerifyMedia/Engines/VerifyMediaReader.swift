@@ -8,7 +8,7 @@ import Glibc
 /// why only when nothing was verified before it; otherwise the call just
 /// returns early (a short advance) and the caller asks again from there.
 struct VerifyMediaReader: BlockingReader {
-    let mount: FileDescriptor
+    let mount: MountAccess
     let device: DeviceRole
     let maxIOSize: UInt32
     let restMicroseconds: UInt32
@@ -41,7 +41,7 @@ struct VerifyMediaReader: BlockingReader {
         request.me_max_io_size = maxIOSize
         request.me_rest_us = restMicroseconds
         do {
-            try mount.ioctl(CXFS_XFS_IOC_VERIFY_MEDIA, &request)
+            try mount.withDescriptor { fd throws(Errno) in try fd.ioctl(CXFS_XFS_IOC_VERIFY_MEDIA, &request) }
         } catch {
             return .failed(error)
         }

@@ -19,7 +19,7 @@ extension Checkpoint {
         do {
             return try Checkpoint(fileContents: contents)
         } catch {
-            throw .usage("\(path): not a valid checkpoint (\(error)); remove it to start afresh")
+            throw .usage("\(path): not a valid checkpoint (\(error))")
         }
     }
 
@@ -81,25 +81,29 @@ extension Checkpoint.LaneMark {
 // The findings as a checkpoint keeps them: device, byte range, errno name.
 
 extension BadRange {
+    /// "reported_to_kernel" is absent from checkpoints of version 0.1.0.
     init(checkpoint json: JSONObjectReader) throws(JSONShapeError) {
         self.init(device: try json.enumeration("device", DeviceRole.self), range: try ByteRange(checkpoint: json.object("range")),
-                  error: try json.parsed("error", as: "an errno name", Errno.init(name:)))
+                  error: try json.parsed("error", as: "an errno name", Errno.init(name:)),
+                  reportedToKernel: json.optional("reported_to_kernel") == nil ? false : try json.bool("reported_to_kernel"))
     }
 
     var checkpointJSON: JSONValue {
-        .object([("device", .string(device.rawValue)), ("range", range.checkpointJSON), ("error", .string(error.name))])
+        .object([("device", .string(device.rawValue)), ("range", range.checkpointJSON), ("error", .string(error.name)),
+                 ("reported_to_kernel", .bool(reportedToKernel))])
     }
 }
 
 extension UnverifiedRange {
     init(checkpoint json: JSONObjectReader) throws(JSONShapeError) {
         self.init(device: try json.enumeration("device", DeviceRole.self), range: try ByteRange(checkpoint: json.object("range")),
-                  error: try json.parsed("error", as: "an errno name", Errno.init(name:)), reason: try json.string("reason"))
+                  error: try json.parsed("error", as: "an errno name", Errno.init(name:)),
+                  reason: try json.enumeration("reason", UnverifiedReason.self))
     }
 
     var checkpointJSON: JSONValue {
         .object([("device", .string(device.rawValue)), ("range", range.checkpointJSON), ("error", .string(error.name)),
-                 ("reason", .string(reason))])
+                 ("reason", .string(reason.rawValue))])
     }
 }
 

@@ -35,14 +35,6 @@ public struct History: Sendable {
         runs.last { $0.complete && ($0.scope == scope || $0.scope == .device || ($0.scope == .allocated && scope == .data)) }
     }
 
-    /// Whether an earlier run already found bad sectors in this range.
-    public func knows(_ bad: BadRange) -> Bool {
-        let start = bad.range.start >> 9, end = bad.range.end >> 9
-        return runs.contains { run in
-            run.badRanges.contains { $0.device == bad.device && $0.startDaddr < end && start < $0.endDaddr }
-        }
-    }
-
     public mutating func record(_ report: Report) {
         let scan = report.scan
         runs.append(Run(started: scan.started, seconds: scan.seconds, complete: scan.complete, scope: scan.scope,

@@ -9,8 +9,10 @@ public enum Owner: Sendable, Hashable {
 
 /// The allocation group or realtime group a metadata block lives in.
 public struct GroupLocation: Sendable, Hashable {
-    /// "ag" or "rtgroup".
-    public var kind: String
+    public enum Kind: String, Sendable {
+        case ag, rtgroup
+    }
+    public var kind: Kind
     public var number: Int
 }
 
@@ -53,6 +55,6 @@ public struct FileOwner: Sendable, Hashable {
 public struct OwnedBadRange: Sendable {
     public var bad: BadRange
     public var owners: [Owner]
-    /// "new" or "known" against the history of earlier scans; nil without history.
-    public var status: String?
+    /// Against the history of earlier scans; nil without history.
+    public var status: HistoryStatus?
 }

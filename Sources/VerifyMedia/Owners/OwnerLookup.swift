@@ -52,11 +52,11 @@ struct OwnerLookup {
         let geometry = filesystem.geometry
         switch device {
         case .data where geometry.agBytes > 0:
-            return GroupLocation(kind: "ag", number: Int(offset / geometry.agBytes))
+            return GroupLocation(kind: .ag, number: Int(offset / geometry.agBytes))
         case .rt:
             guard let device = filesystem.device(.rt),
                   let number = RealtimeGroups(geometry: geometry, device: device).group(containing: offset) else { return nil }
-            return GroupLocation(kind: "rtgroup", number: number)
+            return GroupLocation(kind: .rtgroup, number: number)
         default:
             return nil
         }

@@ -4,17 +4,25 @@
 /// pieces of 128 KiB, pieces that read fine are verified, failing ones are
 /// halved, and halved again. When a range is down to a few sectors, or both
 /// halves fail (errors are dense there), it is stepped through sector by
-/// sector, which costs exactly one failing read per bad sector. Only those sector reads
-/// ask the kernel engine to report, so the health monitor hears of each
-/// bad sector once. Transport errors are first retried with backoff, as
-/// they are more about the path to the device than about sectors; what
-/// still fails is bisected once more and reported unverified, never bad.
-/// Only in-scope parts of a chunk are read, so errors in the gaps between
-/// extents are never reported.
-struct Pinpointer {
-    let scan: DeviceScan
-    let reader: any BlockingReader
-    let buffer: AlignedBuffer
+/// sector, which costs exactly one failing read per bad sector. Each bad
+/// sector is reported to the kernel once: by those sector reads themselves
+/// with the kernel engine, by one single-sector report call with the
+/// others (`KernelReporter`). Transport errors are first retried with
+/// backoff, as they are more about the path to the device than about
+/// sectors; what still fails is bisected once more and reported unverified,
+/// never bad. Only in-scope parts of a chunk are read, so errors in the
+/// gaps between extents are never reported.
+///
+/// Reads are paced like the engine's. When the scan or the device stops,
+/// no further read is made: what was not narrowed yet is left unverified
+/// (the ledger accounts for it), and a resumed scan reads it again.
+final class Pinpointer {
+    private let context: ReadContext
+    private let reader: any BlockingReader
+    private let buffer: AlignedBuffer
+    /// With the kernel engine, sector reads carry XFS_VERIFY_MEDIA_REPORT.
+    private let reportingReads: Bool
+    private let reporter: KernelReporter?
     /// Ranges of at most this many sectors are stepped through.
     var stepSectors: UInt64 = 8
     /// Failing ranges up to this size are stepped when errors are dense.
@@ -24,46 +32,61 @@ struct Pinpointer {
     /// Waits before retrying a transport error.
     var transportBackoff: [UInt64] = [100_000_000, 400_000_000, 1_600_000_000]
 
-    private var sector: UInt64 { UInt64(scan.device.logicalSectorSize) }
-    private var role: DeviceRole { scan.device.role }
+    /// The job being narrowed, whether a stop cut it short, and the errno
+    /// of a device that went away.
+    private var chunk: Chunk!
+    private var stopped = false
+    private var goneError: Errno?
 
-    /// Narrows every in-scope part of `job.failed`, then marks the chunk done.
+    init(context: ReadContext, reader: any BlockingReader, reportingReads: Bool, reporter: KernelReporter?) {
+        self.context = context
+        self.reader = reader
+        self.reportingReads = reportingReads
+        self.reporter = reporter
+        buffer = AlignedBuffer(count: context.tuning.ioSize)
+    }
+
+    private var sector: UInt64 { UInt64(context.device.logicalSectorSize) }
+    private var sink: any ScanSink { context.sink }
+
+    /// Narrows every in-scope part of `job.failed`, then settles the chunk.
     func run(_ job: PinpointJob) {
-        var bytesRead: UInt64 = UInt64(job.chunk.length) - job.failed.count
+        chunk = job.chunk
+        stopped = context.stop.isRequested
         let parts = job.chunk.scope.map { $0.clamped(to: job.failed) }.filter { !$0.isEmpty }
         let wholeFailed = parts.count == 1 && parts[0] == job.failed
         var partFailed = false
-        for part in parts {
-            if scan.deviceStopped.load(ordering: .relaxed) {
-                giveUp(part, error: .ENODEV, reason: "device gone")
-                continue
-            }
+        for part in parts where !stopped {
             if wholeFailed, let error = job.error {
-                narrow(part, error: error, bytesRead: &bytesRead)
+                narrow(part, error: error)
                 partFailed = true
             } else {
-                partFailed = readAndNarrow(part, bytesRead: &bytesRead) || partFailed
+                partFailed = readAndNarrow(part) || partFailed
             }
         }
-        if !partFailed && !parts.isEmpty && !scan.deviceStopped.load(ordering: .relaxed) {
+        if !partFailed && !parts.isEmpty && !stopped {
             // Every in-scope part read fine on its own. Either the failure is
             // in a gap between extents (out of scope: not ours to report), or
             // it was transient: read the whole range once more to tell.
-            if read(job.failed, report: false, bytesRead: &bytesRead) == .complete {
-                scan.findings.recordFlaky(role, job.failed, job.error)
+            if read(job.failed, report: false) == .complete {
+                sink.flaky(job.failed, job.error)
             }
         }
-        scan.tracker.completed(job.chunk, bytesRead: bytesRead)
+        if goneError != nil || context.stop.deviceFailed {
+            sink.pinpointed(job.chunk, leftover: .deviceGone, error: goneError ?? .ENODEV)
+        } else {
+            sink.pinpointed(job.chunk, leftover: .interrupted, error: .ECANCELED)
+        }
     }
 
     /// Reads a range not yet known to fail, in buffer-sized pieces; true
     /// when some of it failed.
-    private func readAndNarrow(_ range: ByteRange, bytesRead: inout UInt64) -> Bool {
+    private func readAndNarrow(_ range: ByteRange) -> Bool {
         var failed = false
         var start = range.start
-        while start < range.end {
+        while start < range.end && !stopped {
             let piece = ByteRange(start, min(range.end, start + UInt64(buffer.count)))
-            failed = !handle(piece, read(piece, report: false, bytesRead: &bytesRead), bytesRead: &bytesRead) || failed
+            failed = !handle(piece, read(piece, report: false)) || failed
             start = piece.end
         }
         return failed
@@ -71,42 +94,44 @@ struct Pinpointer {
 
     /// Deals with the outcome of reading `range`; returns true when it read fine.
     @discardableResult
-    private func handle(_ range: ByteRange, _ outcome: ReadOutcome, bytesRead: inout UInt64) -> Bool {
+    private func handle(_ range: ByteRange, _ outcome: ReadOutcome) -> Bool {
         switch outcome {
         case .complete:
-            scan.verified([range])
+            sink.verified(range, in: chunk)
             return true
         case .partial(let count, let error):
             let split = range.start + UInt64(count)
-            scan.verified([ByteRange(range.start, split)])
-            narrow(ByteRange(split, range.end), error: error ?? .EIO, bytesRead: &bytesRead)
+            sink.verified(ByteRange(range.start, split), in: chunk)
+            narrow(ByteRange(split, range.end), error: error ?? .EIO)
             return false
         case .failed(let error):
-            narrow(range, error: error, bytesRead: &bytesRead)
+            narrow(range, error: error)
             return false
         }
     }
 
     /// `range` failed with `error`: find its bad sectors.
-    private func narrow(_ range: ByteRange, error: Errno, bytesRead: inout UInt64) {
+    private func narrow(_ range: ByteRange, error: Errno) {
+        guard !stopped else { return }
         switch ErrorClass(error) {
         case .media:
             break
         case .transport:
-            retryTransport(range, error: error, bytesRead: &bytesRead)
+            retryTransport(range, error: error)
             return
         case .deviceGone:
-            scan.deviceFailed(error)
-            giveUp(range, error: error, reason: "device gone")
+            goneError = error
+            sink.deviceFailed(error)
+            stopped = true
             return
         case .operational:
-            scan.findings.recordError("\(scan.device.path): read of \(range) failed: \(error)")
-            giveUp(range, error: error, reason: "operational")
+            sink.problem("\(context.device.path): read of \(range) failed: \(error)")
+            sink.unverified(range, error, .operational, in: chunk)
             return
         }
         let sectors = range.count / sector
         if sectors <= stepSectors {
-            step(range, error: error, bytesRead: &bytesRead)
+            step(range, error: error)
             return
         }
         // A whole read failed: read it again in pieces to find where, then
@@ -117,106 +142,120 @@ struct Pinpointer {
         let pieces = stride(from: range.start, to: range.end, by: Int(pieceSize)).map {
             ByteRange($0, min($0 + pieceSize, range.end))
         }
-        let outcomes = pieces.map { read($0, report: false, bytesRead: &bytesRead) }
+        let outcomes = pieces.map { read($0, report: false) }
+        guard !stopped else { return }
         if outcomes.allSatisfy({ $0 == .complete }) {
             // It failed before and reads now: flaky, not bad.
-            pieces.forEach { scan.verified([$0]) }
-            scan.findings.recordFlaky(role, range, error)
+            pieces.forEach { sink.verified($0, in: chunk) }
+            sink.flaky(range, error)
             return
         }
         let dense = outcomes.allSatisfy { $0 != .complete } && range.count <= 2 * denseStepBytes
         for (piece, outcome) in zip(pieces, outcomes) {
             if dense, case .failed(let pieceError) = outcome, ErrorClass(pieceError) == .media {
-                step(piece, error: pieceError, bytesRead: &bytesRead)
+                step(piece, error: pieceError)
             } else {
-                handle(piece, outcome, bytesRead: &bytesRead)
+                handle(piece, outcome)
             }
         }
     }
 
     /// Reads each sector of a small failing range once, with reporting on.
-    private func step(_ range: ByteRange, error: Errno, bytesRead: inout UInt64) {
+    private func step(_ range: ByteRange, error: Errno) {
         var anyFailed = false
         var start = range.start
-        while start < range.end {
+        while start < range.end && !stopped {
             let one = ByteRange(start, start + sector)
-            switch read(one, report: true, bytesRead: &bytesRead) {
+            switch read(one, report: reportingReads) {
             case .complete:
-                scan.verified([one])
+                sink.verified(one, in: chunk)
             case .partial(_, let failure):
                 anyFailed = true
-                classify(one, failure ?? .EIO, bytesRead: &bytesRead)
+                classify(one, failure ?? .EIO)
             case .failed(let failure):
                 anyFailed = true
-                classify(one, failure, bytesRead: &bytesRead)
+                classify(one, failure)
             }
             start += sector
         }
-        if !anyFailed { scan.findings.recordFlaky(role, range, error) }
+        if !anyFailed && !stopped { sink.flaky(range, error) }
     }
 
     /// One sector failed with `error`.
-    private func classify(_ sectorRange: ByteRange, _ error: Errno, bytesRead: inout UInt64) {
+    private func classify(_ sectorRange: ByteRange, _ error: Errno) {
+        guard !stopped else { return }
         if ErrorClass(error) == .media {
-            scan.findings.recordBad(role, sectorRange, error)
-            scan.handled(sectorRange)
+            // A device being removed fails every read with EIO for a while:
+            // those are not bad sectors.
+            guard context.device.isPresent else {
+                narrow(sectorRange, error: .ENODEV)
+                return
+            }
+            let reported = reportingReads || (reporter?.report(sectorRange, buffer: buffer) ?? false)
+            sink.bad(sectorRange, error, reportedToKernel: reported, in: chunk)
         } else {
-            narrow(sectorRange, error: error, bytesRead: &bytesRead)
+            narrow(sectorRange, error: error)
         }
     }
 
-    private func retryTransport(_ range: ByteRange, error: Errno, bytesRead: inout UInt64) {
+    private func retryTransport(_ range: ByteRange, error: Errno) {
         for wait in transportBackoff {
-            if scan.shouldStop { break }
-            sleep(nanoseconds: wait)
-            let outcome = read(range, report: false, bytesRead: &bytesRead)
+            guard pause(wait) else { break }
+            let outcome = read(range, report: false)
+            if stopped { return }
             if outcome == .complete {
-                scan.verified([range])
-                scan.findings.recordFlaky(role, range, error)
+                sink.verified(range, in: chunk)
+                sink.flaky(range, error)
                 return
             }
             if case .failed(let again) = outcome, ErrorClass(again) == .transport { continue }
             // Now a media error or a partial read: narrow that instead.
-            handle(range, outcome, bytesRead: &bytesRead)
+            handle(range, outcome)
             return
         }
-        isolateTransport(range, error: error, bytesRead: &bytesRead)
+        isolateTransport(range, error: error)
     }
 
     /// The range still fails after the retries: bisect it once more, without
     /// waiting, so that only the part that fails is left unverified.
-    private func isolateTransport(_ range: ByteRange, error: Errno, bytesRead: inout UInt64) {
+    private func isolateTransport(_ range: ByteRange, error: Errno) {
         let sectors = range.count / sector
-        guard sectors > stepSectors, !scan.shouldStop else {
-            giveUp(range, error: error, reason: "transport")
+        guard sectors > stepSectors, !context.stop.isRequested else {
+            sink.unverified(range, error, .transport, in: chunk)
             return
         }
         let middle = range.start + sectors / 2 * sector
         for half in [ByteRange(range.start, middle), ByteRange(middle, range.end)] {
-            let outcome = read(half, report: false, bytesRead: &bytesRead)
+            let outcome = read(half, report: false)
+            if stopped { return }
             if case .failed(let again) = outcome, ErrorClass(again) == .transport {
-                isolateTransport(half, error: again, bytesRead: &bytesRead)
+                isolateTransport(half, error: again)
             } else {
-                handle(half, outcome, bytesRead: &bytesRead)
+                handle(half, outcome)
             }
         }
     }
 
-    private func giveUp(_ range: ByteRange, error: Errno, reason: String) {
-        scan.findings.recordUnverified(role, range, error, reason: reason)
-        scan.handled(range)
+    /// Waits `nanoseconds`, or less when a stop comes; false then.
+    private func pause(_ nanoseconds: UInt64) -> Bool {
+        let end = monotonicNanoseconds() + nanoseconds
+        while !context.stop.isRequested {
+            let now = monotonicNanoseconds()
+            if now >= end { return true }
+            sleep(nanoseconds: min(end - now, 50_000_000))
+        }
+        return false
     }
 
-    private func read(_ range: ByteRange, report: Bool, bytesRead: inout UInt64) -> ReadOutcome {
-        scan.waitForPacing(bytes: Int(range.count))
-        let outcome = reader.read(range, into: buffer, report: report)
-        let transferred: UInt64 = switch outcome {
-        case .complete: range.count
-        case .partial(let count, _): UInt64(count)
-        case .failed: 0
+    /// One paced read; once the scan or the device stops, none at all.
+    private func read(_ range: ByteRange, report: Bool) -> ReadOutcome {
+        guard !stopped, context.pacer.wait(bytes: Int(range.count), unless: context.stop) else {
+            stopped = true
+            return .failed(.ECANCELED)
         }
-        bytesRead += transferred
-        scan.counters.bytesRead.add(transferred, ordering: .relaxed)
+        let outcome = reader.read(range, into: buffer, report: report)
+        context.pacer.finished()
+        sink.reread(chunk, bytes: outcome.bytes(of: range))
         return outcome
     }
 }

@@ -11,8 +11,11 @@ public struct ByteRange: Hashable, Sendable, Codable, CustomStringConvertible {
     public var count: UInt64 { end - start }
     public var isEmpty: Bool { end <= start }
 
+    /// The part of this range inside `other`; an empty range at the nearer
+    /// edge when they do not overlap, never one whose start passes its end.
     public func clamped(to other: ByteRange) -> ByteRange {
-        ByteRange(Swift.max(start, other.start), Swift.min(end, Swift.max(other.start, other.end)))
+        let start = Swift.min(Swift.max(self.start, other.start), Swift.max(other.start, other.end))
+        return ByteRange(start, Swift.max(start, Swift.min(end, other.end)))
     }
 
     public func overlaps(_ other: ByteRange) -> Bool { start < other.end && other.start < end }
@@ -36,4 +39,23 @@ extension Array where Element == ByteRange {
     }
 
     var totalBytes: UInt64 { reduce(0) { $0 + $1.count } }
+
+    /// For sorted, disjoint ranges: removes `range` from them and returns
+    /// the pieces that were removed (what the two had in common).
+    mutating func remove(_ range: ByteRange) -> [ByteRange] {
+        var kept: [ByteRange] = []
+        var removed: [ByteRange] = []
+        for piece in self {
+            let common = piece.clamped(to: range)
+            guard !common.isEmpty else {
+                kept.append(piece)
+                continue
+            }
+            removed.append(common)
+            if piece.start < common.start { kept.append(ByteRange(piece.start, common.start)) }
+            if common.end < piece.end { kept.append(ByteRange(common.end, piece.end)) }
+        }
+        self = kept
+        return removed
+    }
 }

@@ -16,7 +16,8 @@ struct FsmapExtentSource: ExtentSource {
     }
 }
 
-/// The whole lane, free space included (`--scope device`).
+/// The whole lane, free space included (`--scope device`), or a lane that
+/// is allocated whole (the external log).
 struct WholeRangeSource: ExtentSource {
     let range: ByteRange
     var done = false
@@ -26,6 +27,17 @@ struct WholeRangeSource: ExtentSource {
         done = true
         extents.append(range)
         return true
+    }
+}
+
+extension LanePlanner {
+    /// A planner reading the lane's extents from the space map (or the
+    /// whole lane when it is not `mapped`), with a device's read tuning.
+    convenience init(lane: Lane, mount: MountAccess, scope: ScanScope, device: BlockDevice, tuning: ReadTuning,
+                     resumeFrom: UInt64?, timer: SpaceMapTimer?) {
+        let source = LaneSources.source(for: lane, of: device, mount: mount, scope: scope, timer: timer)
+        self.init(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
+                  alignment: UInt64(device.logicalSectorSize), resumeFrom: resumeFrom)
     }
 }
 

@@ -72,6 +72,10 @@ public struct BlockDevice: Sendable {
                     isZoned: isZoned)
     }
 
+    /// False once the kernel has removed the device (hot unplug, a dead
+    /// disk dropped by its driver): its sysfs node goes with it.
+    public var isPresent: Bool { access(sysfsPath, F_OK) == 0 }
+
     /// How GETFSMAP numbers this device in `fmr_device` (new_encode_dev).
     var fsmapDeviceNumber: UInt32 {
         (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)

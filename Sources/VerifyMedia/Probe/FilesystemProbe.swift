@@ -32,7 +32,7 @@ public struct MountedFilesystem: Sendable {
     /// there.
     func openMountPoint() throws(Errno) -> FileDescriptor {
         let fd = try FileDescriptor.open(mountPoint, O_RDONLY | O_DIRECTORY)
-        guard isSameFilesystem(fd) else {
+        guard isOnFilesystem(fd) else {
             fd.close()
             throw .ENODEV
         }
@@ -40,13 +40,26 @@ public struct MountedFilesystem: Sendable {
     }
 
     /// Whether the filesystem is still mounted at `mountPoint`.
-    public var isStillMounted: Bool {
-        var st = Glibc.stat()
-        guard stat(mountPoint, &st) == 0 else { return false }
-        return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
+    public var isStillMounted: Bool { mountState == .mounted }
+
+    /// What became of the filesystem at `mountPoint`.
+    public enum MountState: Sendable, Equatable {
+        case mounted
+        /// Something else is there now.
+        case unmounted
+        /// Still mounted, but shut down: XFS answers everything with EIO
+        /// (a device removed, a metadata error).
+        case shutDown
     }
 
-    private func isSameFilesystem(_ fd: FileDescriptor) -> Bool {
+    public var mountState: MountState {
+        var st = Glibc.stat()
+        guard stat(mountPoint, &st) == 0 else { return errno == EIO ? .shutDown : .unmounted }
+        return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor) ? .mounted : .unmounted
+    }
+
+    /// Whether `fd` is a file of this filesystem.
+    func isOnFilesystem(_ fd: FileDescriptor) -> Bool {
         guard let st = try? fd.stat() else { return false }
         return DeviceNumber(st.st_dev) == DeviceNumber(major: devices[0].major, minor: devices[0].minor)
     }
@@ -75,11 +88,19 @@ public enum FilesystemProbe {
     public static func probe(_ path: String) throws(VerifyMediaError) -> MountedFilesystem {
         var st = Glibc.stat()
         guard stat(path, &st) == 0 else {
-            throw .usage("\(path): \(Errno.current.message)")
+            let error = Errno.current
+            // EIO is no typing mistake: a filesystem shut down answers every call so.
+            if error == .EIO { throw .operational("\(path): \(error.message) (a shut-down filesystem, or a failing disk)") }
+            throw .usage("\(path): \(error.message)")
+        }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFBLK || type == S_IFDIR || type == S_IFREG || type == S_IFLNK else {
+            let what = type == S_IFCHR ? "a character device" : type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a special file"
+            throw .usage("\(path): \(what), not a block device: give a mounted XFS block device, its mount point or a path inside it")
         }
         let mounts = MountTable.read()
         let entry: MountEntry
-        if st.st_mode & S_IFMT == S_IFBLK {
+        if type == S_IFBLK {
             let number = DeviceNumber(st.st_rdev)
             guard let found = mounts.last(where: { $0.major == number.major && $0.minor == number.minor && $0.fsType == "xfs" })
             else {
@@ -88,9 +109,6 @@ public enum FilesystemProbe {
             entry = found
         } else {
             entry = try mountEntry(containing: path, device: DeviceNumber(st.st_dev), in: mounts)
-        }
-        guard geteuid() == 0 else {
-            throw .operational("\(path): must be run as root: reading block devices and naming owners need CAP_SYS_ADMIN")
         }
         let geometry = try readGeometry(entry.mountPoint)
         let devices = try findDevices(entry, geometry)

@@ -25,10 +25,11 @@ public struct JSONReport {
             ("started", .string(JSONReport.iso8601(scan.started))),
             ("complete", .bool(scan.complete)),
             ("stop_reason", JSONValue(scan.stopReason)),
+            ("kernel_report", .string(scan.kernelReporting.rawValue)),
             ("devices", .array(scan.devices.map(JSONReport.device))),
             ("bad_ranges", .array(report.badRanges.map(JSONReport.badRange))),
             ("unverified_ranges", .array(scan.unverifiedRanges.map {
-                .object(JSONReport.range($0.device, $0.range, $0.error) + [("reason", .string($0.reason))])
+                .object(JSONReport.range($0.device, $0.range, $0.error) + [("reason", .string($0.reason.rawValue))])
             })),
             ("flaky_ranges", .array(scan.flakyRanges.map { .object(JSONReport.range($0.device, $0.range, $0.error)) })),
             ("errors", .array((scan.errors + report.errors).map(JSONValue.string))),
@@ -108,7 +109,8 @@ public struct JSONReport {
     static func badRange(_ owned: OwnedBadRange) -> JSONValue {
         var members = range(owned.bad.device, owned.bad.range, owned.bad.error)
         members.append(("owners", .array(owned.owners.map(owner))))
-        if let status = owned.status { members.append(("status", .string(status))) }
+        members.append(("kernel_reported", .bool(owned.bad.reportedToKernel)))
+        if let status = owned.status { members.append(("status", .string(status.rawValue))) }
         return .object(members)
     }
 
@@ -139,7 +141,7 @@ public struct JSONReport {
             return .object(members)
         case .metadata(let what, let group):
             var members: [(String, JSONValue)] = [("type", .string("metadata")), ("what", .string(what))]
-            if let group { members.append((group.kind, JSONValue(group.number))) }
+            if let group { members.append((group.kind.rawValue, JSONValue(group.number))) }
             return .object(members)
         case .free:
             return .object([("type", .string("free"))])

@@ -36,11 +36,20 @@ public final class ProgressDisplay {
         let filled = min(width, Int(fraction * Double(width)))
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
         let percent = Int(fraction * 1000)
-        let doneBytes = done > 0 ? Double(done) : 1
-        let eta = rate > 0 && done < total ? formatSeconds(Double(total - done) / (Double(progress.bytesRead) / doneBytes) / rate) : "--"
+        let eta = ProgressDisplay.secondsLeft(remaining: total - done, done: done, read: progress.bytesRead, readRate: rate)
+            .map(formatSeconds) ?? "--"
         let line = "\r\(label): [\(bar)] \(percent / 10).\(percent % 10)%  \(formatBytes(done))/\(formatBytes(total))  \(formatBytes(UInt64(rate)))/s  ETA \(eta)\u{1B}[K"
         emit(line, to: terminal)
         drawn = true
+    }
+
+    /// The time left: the bytes still to verify, times the bytes read per
+    /// byte verified so far (merged gaps, pinpointing), at the read rate.
+    /// nil before there is a rate.
+    static func secondsLeft(remaining: UInt64, done: UInt64, read: UInt64, readRate: Double) -> Double? {
+        guard readRate > 0, remaining > 0 else { return nil }
+        let readPerDone = done > 0 && read > 0 ? Double(read) / Double(done) : 1
+        return Double(remaining) * readPerDone / readRate
     }
 
     /// Clears the bar so the report starts on a clean line.

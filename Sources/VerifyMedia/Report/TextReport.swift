@@ -12,7 +12,7 @@ public struct TextReport {
         var lines: [String] = []
         for owned in report.badRanges {
             let bad = owned.bad
-            let note = owned.status == "new" ? " [new]" : ""
+            let note = owned.status == .new ? " [new]" : ""
             let location = place(bad.device, bad.range)
             for owner in owned.owners {
                 switch owner {
@@ -29,7 +29,7 @@ public struct TextReport {
                     }
                     lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
                 case .metadata(let kind, let group):
-                    let groupName = group.map { ", \($0.kind == "ag" ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                    let groupName = group.map { ", \($0.kind == .ag ? "AG" : "rtgroup") \($0.number)" } ?? ""
                     lines.append("\(mount): \(location): media error in \(MetadataKind.description(of: kind))\(groupName) (\(bad.error.name))\(note)")
                 case .free:
                     lines.append("\(mount): \(location): media error in free space (\(bad.error.name))\(note)")
@@ -39,7 +39,7 @@ public struct TextReport {
             }
         }
         for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(place(range.device, range.range)): not verified, \(range.reason) error (\(range.error.name))")
+            lines.append("\(mount): \(place(range.device, range.range)): not verified, \(range.reason.phrase) (\(range.error.name))")
         }
         for range in report.scan.flakyRanges {
             lines.append("\(mount): \(place(range.device, range.range)): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")

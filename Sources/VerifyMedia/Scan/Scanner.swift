@@ -3,57 +3,114 @@ import Glibc
 
 /// Runs a scan. For every device, planner threads stream the space map
 /// lane by lane into bounded queues, an engine reads what they planned,
-/// and a pinpointer narrows the reads that failed; the calling thread
-/// watches over them (progress, checkpoints, unmount) and builds the result.
+/// and a pinpointer narrows the reads that failed; everything they learn
+/// goes to the device's ledger (`DevicePipeline`, `DeviceLedger`). The
+/// calling thread watches over them (progress, checkpoints, unmount) and
+/// builds the result.
+///
+/// Two kinds of scan share that path:
+/// - the whole filesystem (`init(filesystem:options:engine:stop:resuming:)`):
+///   every device's lanes (`LaneLayout`), or what an interrupted scan left
+///   of them, plus the ranges it gave up on;
+/// - ranges a caller names (`init(filesystem:ranges:options:engine:stop:)`):
+///   only those, widened to whole sectors; with the default scope only
+///   their allocated parts are read (`--scope device` reads them whole).
+///   Failed reads are pinpointed and reported to the kernel the same way;
+///   `OwnerResolver` then names the owners of `ScanResult.badRanges`.
+///   This is what verifying a range the health monitor reported, or
+///   re-checking ranges the history knows to be bad, calls:
+///
+///       let scanner = try Scanner(filesystem: fs, ranges: [DeviceRange(.data, ByteRange(start, end))],
+///                                 options: ScanOptions(), engine: .uring)
+///       let result = scanner.run()
+///       let owned = OwnerResolver(filesystem: fs).resolve(result.badRanges)
+///
+///   `result.complete` says whether every range was read; such a scan
+///   records no checkpoint and no history by itself.
 public final class Scanner: Sendable {
     public let filesystem: MountedFilesystem
     public let engine: EngineKind
     public let scope: ScanScope
     public let stop: StopSignal
-    let findings = Findings()
-    let scans: [DeviceScan]
-    /// Each device's planners are handed to its feeder thread, which alone uses them.
-    private let planners: UncheckedSendable<[[LanePlanner]]>
+    /// Whether bad sectors found are reported to the kernel.
+    public let kernelReporting: KernelReporting
+    let pipelines: [DevicePipeline]
+    let mount: MountAccess
     private let deviceFDs: [FileDescriptor]
 
-    public init(filesystem: MountedFilesystem, options: ScanOptions, engine: EngineKind, stop: StopSignal = StopSignal()) throws(VerifyMediaError) {
+    /// A scan of the whole filesystem; `resuming` continues the scan that
+    /// checkpoint records: each lane from where it stopped, findings kept
+    /// where nothing is read again, ranges given up on read again.
+    public convenience init(filesystem: MountedFilesystem, options: ScanOptions, engine: EngineKind,
+                            stop: StopSignal = StopSignal(), resuming earlier: Checkpoint? = nil) throws(VerifyMediaError) {
+        try self.init(filesystem: filesystem, options: options, engine: engine, stop: stop) { device in
+            let layout = LaneLayout.lanes(for: device, geometry: filesystem.geometry, scope: options.scope)
+            let resumption = earlier?.resumption(of: device, lanes: layout) ?? DeviceResumption()
+            let retries = resumption.retries.enumerated().map { offset, retry in
+                Lane(index: layout.count + offset, role: device.role,
+                     name: "retry daddr \(retry.range.start >> 9)-\((retry.range.end >> 9) - 1)", range: retry.range,
+                     mapped: LaneLayout.isMapped(device.role, options.scope))
+            }
+            return (layout + retries, layout.count, resumption)
+        }
+    }
+
+    /// A scan of `ranges` only (see the type's documentation).
+    public convenience init(filesystem: MountedFilesystem, ranges: [DeviceRange], options: ScanOptions, engine: EngineKind,
+                            stop: StopSignal = StopSignal()) throws(VerifyMediaError) {
+        for range in ranges where filesystem.device(range.device) == nil {
+            throw .usage("\(filesystem.mountPoint): the filesystem has no \(range.device) device (range \(range.range))")
+        }
+        try self.init(filesystem: filesystem, options: options, engine: engine, stop: stop) { device in
+            let wanted = ranges.filter { $0.device == device.role }.map(\.range)
+            let lanes = LaneLayout.lanes(covering: wanted, of: device, scope: options.scope)
+            return lanes.isEmpty ? nil : (lanes, 0, DeviceResumption())
+        }
+    }
+
+    /// `plan` gives each device's lanes (the first `layout` of them its
+    /// layout) and what it resumes; nil leaves the device out.
+    private init(filesystem: MountedFilesystem, options: ScanOptions, engine: EngineKind, stop: StopSignal,
+                 plan: (BlockDevice) -> (lanes: [Lane], layout: Int, resumption: DeviceResumption)?) throws(VerifyMediaError) {
+        try options.validate(for: filesystem)
         self.filesystem = filesystem
         self.stop = stop
         self.engine = engine
         scope = options.scope
-        let limiter = (options.rate ?? (options.background ? ScanOptions.backgroundRate : nil)).map {
-            RateLimiter(bytesPerSecond: $0, burst: options.readSize)
-        }
-        var scans: [DeviceScan] = []
-        var planners: [[LanePlanner]] = []
+        let mount = MountAccess(filesystem: filesystem)
+        self.mount = mount
+        kernelReporting = Scanner.kernelReporting(options, engine: engine, mount: mount)
+        let limiter = options.effectiveRate.map { RateLimiter(bytesPerSecond: $0, burst: options.readSize) }
+        var pipelines: [DevicePipeline] = []
         var fds: [FileDescriptor] = []
         for device in filesystem.devices {
             if let wanted = options.devices, !wanted.contains(device.role) { continue }
             // The log holds no file data.
             if options.scope == .data && device.role == .log { continue }
+            guard let plan = plan(device) else { continue }
             let tuning = options.tuning(for: device, engine: engine)
-            let lanes = LaneLayout.lanes(for: device, geometry: filesystem.geometry, scope: options.scope)
-            let resume = options.resumeFrom[device.role] ?? [:]
-            let scan = DeviceScan(device: device, filesystem: filesystem, tuning: tuning, lanes: lanes, resumeFrom: resume,
-                                  findings: findings, stop: stop, limiter: limiter, background: options.background)
-            scan.counters.bytesEstimated.store(Scanner.estimate(device, filesystem, options.scope), ordering: .relaxed)
-            planners.append(lanes.map { lane in
-                let source = LaneSources.source(for: lane, of: device, filesystem: filesystem, scope: options.scope,
-                                                timer: scan.counters.spaceMap)
-                return LanePlanner(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
-                                   alignment: UInt64(device.logicalSectorSize), resumeFrom: resume[lane.index])
-            })
+            let ledger = DeviceLedger(device: device, lanes: plan.lanes, layoutLanes: plan.layout, resumption: plan.resumption)
+            ledger.progress.estimated.store(plan.layout > 0 ? Scanner.estimate(device, filesystem, options.scope)
+                                                             : plan.lanes.reduce(0) { $0 + $1.range.count },
+                                            ordering: .relaxed)
+            let planners = plan.lanes.map {
+                LanePlanner(lane: $0, mount: mount, scope: options.scope, device: device, tuning: tuning,
+                            resumeFrom: plan.resumption.resumeFrom[$0.index], timer: ledger.spaceMap)
+            }
+            let pacer = Pacer(limiter: limiter, foregroundYield: options.background ? ForegroundYield(device: device) : nil)
             do {
                 fds.append(try FileDescriptor.open(device.path, O_RDONLY | CXFS_O_DIRECT))
             } catch {
                 fds.forEach { $0.close() }
                 throw .operational("\(device.path): cannot open \(device.role) device: \(error)")
             }
-            scans.append(scan)
+            pipelines.append(DevicePipeline(device: device, tuning: tuning, ledger: ledger, planners: planners, pacer: pacer,
+                                            stop: DeviceStop(scan: stop)))
         }
-        guard !scans.isEmpty else { throw .usage("nothing to scan: no selected device holds data in scope \(options.scope.rawValue)") }
-        self.scans = scans
-        self.planners = UncheckedSendable(planners)
+        guard !pipelines.isEmpty else {
+            throw .usage("nothing to scan: no selected device holds data in scope \(options.scope.rawValue)")
+        }
+        self.pipelines = pipelines
         deviceFDs = fds
     }
 
@@ -80,47 +137,25 @@ public final class Scanner: Sendable {
         let started = Double(time(nil))
         let startNanoseconds = monotonicNanoseconds()
         var threads: [DedicatedThread] = []
-        for (index, scan) in scans.enumerated() {
-            let fd = deviceFDs[index]
-            let planners = UncheckedSendable(self.planners.value[index])
-            threads.append(DedicatedThread.start(name: "plan-\(scan.device.role)") {
-                ChunkFeeder(scan: scan, planners: planners.value).run()
-            })
-            let engine = self.engine
-            threads.append(DedicatedThread.start(name: "engine-\(scan.device.role)") {
-                Scanner.runEngine(engine, scan: scan, fd: fd)
-                scan.pinpointJobs.close()
-            })
-            threads.append(DedicatedThread.start(name: "pinpoint-\(scan.device.role)") {
-                let reader: any BlockingReader
-                do throws(Errno) {
-                    reader = try Scanner.blockingReader(engine, scan: scan, fd: fd)
-                } catch {
-                    scan.findings.recordError("\(scan.device.path): cannot start pinpointing: \(error)")
-                    while let job = scan.pinpointJobs.pop() {
-                        scan.findings.recordUnverified(scan.device.role, job.failed, error, reason: "operational")
-                    }
-                    return
-                }
-                let pinpointer = Pinpointer(scan: scan, reader: reader, buffer: AlignedBuffer(count: scan.tuning.ioSize))
-                while let job = scan.pinpointJobs.pop() { pinpointer.run(job) }
-            })
+        let vanished: @Sendable () -> StopCause = { [filesystem] in Scanner.vanishedCause(filesystem) }
+        for (index, pipeline) in pipelines.enumerated() {
+            threads += pipeline.start(readers(for: pipeline, fd: deviceFDs[index]), vanished: vanished)
         }
         var stopHandled = false
         let tickNanoseconds = UInt64(tickInterval * 1e9)
         var nextTick = monotonicNanoseconds() + tickNanoseconds
         while !threads.allSatisfy({ $0.isFinished }) {
             sleep(nanoseconds: 20_000_000)
-            if !stopHandled && !stop.isRequested && !filesystem.isStillMounted {
-                stop.request("\(filesystem.mountPoint) was unmounted during the scan")
+            if !stopHandled && !stop.isRequested {
+                switch filesystem.mountState {
+                case .mounted: break
+                case .unmounted: stop.request(vanished())
+                case .shutDown: stop.request(Scanner.shutDownCause(filesystem))
+                }
             }
             if stop.isRequested && !stopHandled {
                 stopHandled = true
-                // Unread chunks stay outstanding in the lane trackers, so the
-                // checkpoint resumes exactly at them.
-                for scan in scans {
-                    for chunk in scan.chunks.closeAndDrain() { scan.unplanned(chunk) }
-                }
+                pipelines.forEach { $0.stopReading() }
             }
             if monotonicNanoseconds() >= nextTick {
                 tick(self)
@@ -132,63 +167,52 @@ public final class Scanner: Sendable {
         return result(started: started, seconds: seconds)
     }
 
-    private static func runEngine(_ engine: EngineKind, scan: DeviceScan, fd: FileDescriptor) {
-        let tuning = scan.tuning
-        switch engine {
-        case .uring, .aio:
-            if tuning.idlePriority { IOPriority.setIdleForCurrentThread() }
-            do throws(Errno) {
-                let queue: any AsyncReadQueue = engine == .uring
-                    ? try URingQueue(fd: fd, depth: tuning.queueDepth, ioSize: tuning.ioSize, idlePriority: tuning.idlePriority)
-                    : try AIOQueue(fd: fd, depth: tuning.queueDepth, ioSize: tuning.ioSize)
-                QueuedReadLoop(scan: scan, queue: queue).run()
-            } catch {
-                scan.findings.recordError("\(scan.device.path): cannot set up the \(engine.rawValue) engine: \(error)")
-                scan.deviceFailed(error)
-                _ = scan.chunks.closeAndDrain()
-            }
-        case .sync, .kernel:
-            ThreadedReadLoop(scan: scan, threads: tuning.queueDepth, bufferSize: tuning.ioSize) { () throws(Errno) in
-                try blockingReader(engine, scan: scan, fd: fd)
-            }.run()
+    /// The filesystem is gone from its mount point: unmounted, or one of
+    /// its devices removed (XFS then shuts down, and systemd unmounts it).
+    /// The filesystem shut down under the scan. A device being removed
+    /// makes XFS shut down ("Block device removal") a moment before its
+    /// sysfs node goes: give it that moment before saying why.
+    static func shutDownCause(_ filesystem: MountedFilesystem, grace: UInt64 = 2_000_000_000) -> StopCause {
+        let end = monotonicNanoseconds() + grace
+        repeat {
+            if case .deviceRemoved = vanishedCause(filesystem) { return vanishedCause(filesystem) }
+            sleep(nanoseconds: 50_000_000)
+        } while monotonicNanoseconds() < end
+        return .shutDown(mountPoint: filesystem.mountPoint)
+    }
+
+    static func vanishedCause(_ filesystem: MountedFilesystem) -> StopCause {
+        if let gone = filesystem.devices.first(where: { !$0.isPresent }) {
+            return .deviceRemoved(gone.role, path: gone.path)
         }
-    }
-
-    private static func blockingReader(_ engine: EngineKind, scan: DeviceScan, fd: FileDescriptor) throws(Errno) -> any BlockingReader {
-        guard engine == .kernel else { return PreadReader(fd: fd) }
-        let mount = try scan.filesystem.openMountPoint()
-        var reader = VerifyMediaReader(mount: mount, device: scan.device.role,
-                                       maxIOSize: UInt32(min(scan.tuning.ioSize, 1 << 20)),
-                                       restMicroseconds: scan.tuning.restMicroseconds)
-        if let end = VerifyMediaReader.kernelEnd(of: scan.device.role, mount), end < scan.device.section.end {
-            reader.kernelEnd = end
-            reader.pastKernelEnd = PreadReader(fd: fd)
-        }
-        return reader
-    }
-
-    /// Per device: lane index -> offset up to which the lane is verified.
-    public func watermarks() -> [DeviceRole: [Int: UInt64]] {
-        Dictionary(uniqueKeysWithValues: scans.map { scan in
-            (scan.device.role, Dictionary(uniqueKeysWithValues: scan.tracker.watermarks().enumerated().map { ($0, $1) }))
-        })
-    }
-
-    /// Findings so far (for checkpoints).
-    public func findingsSnapshot() -> (bad: [BadRange], unverified: [UnverifiedRange], flaky: [FlakyRange]) {
-        let snapshot = findings.snapshot()
-        return (snapshot.bad, snapshot.unverified, snapshot.flaky)
-    }
-
-    /// Adds findings of an earlier, interrupted run of the same scan.
-    public func restoreFindings(bad: [BadRange], unverified: [UnverifiedRange], flaky: [FlakyRange]) {
-        findings.restore(bad: bad, unverified: unverified, flaky: flaky)
+        return .unmounted(mountPoint: filesystem.mountPoint)
     }
 
     public var progress: ScanProgress {
-        ScanProgress(devices: scans.map {
-            ScanProgress.Device(role: $0.device.role, bytesDone: $0.counters.bytesDone.load(ordering: .relaxed),
-                                bytesTotal: $0.counters.bytesTotal, bytesRead: $0.counters.bytesRead.load(ordering: .relaxed))
+        ScanProgress(devices: pipelines.map {
+            let progress = $0.ledger.progress
+            return ScanProgress.Device(role: $0.device.role, bytesDone: progress.done.load(ordering: .relaxed),
+                                       bytesTotal: progress.total, bytesRead: progress.read.load(ordering: .relaxed))
         })
+    }
+
+    /// The result model, from the devices' ledgers.
+    func result(started: Double, seconds: Double) -> ScanResult {
+        var devices: [DeviceResult] = []
+        var bad: [BadRange] = [], unverified: [UnverifiedRange] = [], flaky: [FlakyRange] = []
+        var errors: [String] = [], lanes: [LaneStatistics] = []
+        for pipeline in pipelines {
+            let part = pipeline.ledger.result(seconds: seconds, tuning: pipeline.tuning)
+            devices.append(part.device)
+            bad += part.bad
+            unverified += part.unverified
+            flaky += part.flaky
+            errors += part.errors
+            lanes += part.lanes
+        }
+        let complete = !stop.isRequested && pipelines.allSatisfy { $0.ledger.isComplete }
+        return ScanResult(filesystem: filesystem, engine: engine, scope: scope, started: started, seconds: seconds,
+                          complete: complete, stopCause: stop.cause, kernelReporting: kernelReporting, devices: devices,
+                          badRanges: bad, unverifiedRanges: unverified, flakyRanges: flaky, errors: errors, lanes: lanes)
     }
 }

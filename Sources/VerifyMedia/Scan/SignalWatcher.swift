@@ -16,10 +16,9 @@ public enum SignalWatcher {
             var received: Int32 = 0
             var first: UInt64?
             while sigwait(&signals, &received) == 0 {
-                let name = received == SIGINT ? "SIGINT" : received == SIGTERM ? "SIGTERM" : "SIGHUP"
                 guard let first else {
                     first = monotonicNanoseconds()
-                    stop.request("interrupted by \(name)")
+                    stop.request(.signal(received))
                     continue
                 }
                 // A second signal a moment later: the user insists, and the

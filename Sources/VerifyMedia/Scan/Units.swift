@@ -1,19 +1,36 @@
 /// Parsing of the sizes and durations the command line takes.
 public enum Units {
-    /// 4096, 512K, 200M, 1G, 2T (powers of 1024); "200MiB", "200M/s" and
-    /// fractions ("1.5G") too. nil for anything else, zero and negatives.
-    public static func bytes(_ text: String) -> UInt64? {
-        var text = text.lowercased()
-        for suffix in ["/s", "ib", "b"] where text.hasSuffix(suffix) { text.removeLast(suffix.count) }
-        let multipliers: [Character: Double] = ["k": 1024, "m": 1048576, "g": 1073741824, "t": 1099511627776]
+    /// Why a size was not accepted, in words for an error message.
+    public struct SizeError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Multipliers of the size suffixes, as dd(1) reads them: K, M, G, T
+    /// and KiB, MiB, GiB, TiB are powers of 1024; KB, MB, GB, TB powers of
+    /// 1000. Case does not matter; a bare "B" is bytes.
+    static let suffixes: [(String, Double)] = [
+        ("kib", 0x1p10), ("mib", 0x1p20), ("gib", 0x1p30), ("tib", 0x1p40),
+        ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12),
+        ("k", 0x1p10), ("m", 0x1p20), ("g", 0x1p30), ("t", 0x1p40), ("b", 1),
+    ]
+
+    /// 4096, 512K, 200M, 1.5G, 200MiB, 200MB; "/s" may follow (rates).
+    public static func bytes(_ text: String) throws(SizeError) -> UInt64 {
+        var text = Substring(text.lowercased())
+        if text.hasSuffix("/s") { text = text.dropLast(2) }
         var multiplier = 1.0
-        if let last = text.last, let value = multipliers[last] {
+        if let (suffix, value) = suffixes.first(where: { text.hasSuffix($0.0) }) {
             multiplier = value
-            text.removeLast()
+            text = text.dropLast(suffix.count)
         }
-        guard !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "." }), let number = Double(text) else { return nil }
-        let value = (number * multiplier).rounded()
-        guard value >= 1, value < 1.8e19 else { return nil }
+        if text.hasPrefix("-") { throw SizeError(description: "must be positive") }
+        guard !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "." }), let number = Double(text) else {
+            throw SizeError(description: "not a size: a number, optionally with K, M, G, T (or KiB ... TiB: powers of 1024) or KB, MB, GB, TB (powers of 1000)")
+        }
+        let value = number * multiplier
+        guard value > 0 else { throw SizeError(description: "must be positive") }
+        guard value < 1.8e19 else { throw SizeError(description: "too large") }
+        guard value == value.rounded() else { throw SizeError(description: "not a whole number of bytes") }
         return UInt64(value)
     }
 

@@ -3,10 +3,10 @@ import CXFS
 
 /// Streams FS_IOC_GETFSMAP records of one device range in large batches,
 /// holding one batch at a time so memory stays flat however many extents
-/// the filesystem has. Each batch opens the mount point and closes it
-/// again, so a long scan never keeps the filesystem busy.
+/// the filesystem has. The calls go through `MountAccess`, so a long scan
+/// never keeps the filesystem busy.
 final class FsmapStream {
-    private let filesystem: MountedFilesystem
+    private let mount: MountAccess
     private let end: UInt64
     private let capacity: Int
     /// The query keys; the low key advances batch by batch.
@@ -18,9 +18,9 @@ final class FsmapStream {
     private let timer: SpaceMapTimer?
 
     /// Records overlapping [start, end) of `device` (an `fmr_device` value).
-    init(filesystem: MountedFilesystem, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 8192,
+    init(mount: MountAccess, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 8192,
          timer: SpaceMapTimer? = nil) {
-        self.filesystem = filesystem
+        self.mount = mount
         self.timer = timer
         self.end = end
         capacity = batchSize
@@ -34,6 +34,13 @@ final class FsmapStream {
         high.fmr_flags = .max
         keys = (low, high)
         if end <= start { finished = true }
+    }
+
+    /// Records of a short query (owner lookup): each batch opens the mount
+    /// point and closes it again.
+    convenience init(filesystem: MountedFilesystem, device: UInt32, start: UInt64, end: UInt64, batchSize: Int = 8192) {
+        self.init(mount: MountAccess(filesystem: filesystem, detached: false), device: device, start: start, end: end,
+                  batchSize: batchSize)
     }
 
     deinit { buffer?.deallocate() }
@@ -57,11 +64,8 @@ final class FsmapStream {
         head.pointee.fmh_keys = keys
 
         timer?.callStarted()
-        let fd: FileDescriptor
         do {
-            fd = try filesystem.openMountPoint()
-            defer { fd.close() }
-            try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head))
+            try mount.withDescriptor { fd throws(Errno) in try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head)) }
         } catch {
             timer?.callEnded(records: 0)
             throw error

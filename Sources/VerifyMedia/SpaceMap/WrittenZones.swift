@@ -83,22 +83,25 @@ struct ChainedSource: ExtentSource {
     }
 }
 
-/// Where the extents of each lane come from.
+/// Where the extents of each lane come from: the space map where a lane
+/// is `mapped`, else all of it; on a zoned rt device only what its zones
+/// hold up to their write pointers where GETFSMAP does not decide.
 enum LaneSources {
-    static func source(for lane: Lane, of device: BlockDevice, filesystem: MountedFilesystem, scope: ScanScope,
+    static func source(for lane: Lane, of device: BlockDevice, mount: MountAccess, scope: ScanScope,
                        timer: SpaceMapTimer?) -> any ExtentSource {
+        let zoned = device.role == .rt && device.isZoned
         func spaceMap(_ range: ByteRange) -> any ExtentSource {
-            scope == .device
-                ? WholeRangeSource(range: range)
-                : FsmapExtentSource(stream: FsmapStream(filesystem: filesystem, device: filesystem.fsmapDeviceNumber(device),
-                                                        start: range.start, end: range.end, timer: timer),
-                                    scope: scope)
+            if lane.mapped {
+                return FsmapExtentSource(stream: FsmapStream(mount: mount, device: mount.filesystem.fsmapDeviceNumber(device),
+                                                             start: range.start, end: range.end, timer: timer),
+                                         scope: scope)
+            }
+            return zoned ? WrittenZonesSource(path: device.path, range: range) : WholeRangeSource(range: range)
         }
-        guard device.role == .rt && device.isZoned else { return spaceMap(lane.range) }
-        if scope == .device { return WrittenZonesSource(path: device.path, range: lane.range) }
+        guard zoned && lane.mapped else { return spaceMap(lane.range) }
         // GETFSMAP maps the rt device only up to the filesystem's rt block
         // count; with zone gaps later groups lie past it (Linux 7.2).
-        let mappedEnd = RealtimeGroups(geometry: filesystem.geometry, device: device).mappedEnd
+        let mappedEnd = RealtimeGroups(geometry: mount.filesystem.geometry, device: device).mappedEnd
         guard lane.range.end > mappedEnd else { return spaceMap(lane.range) }
         let split = max(lane.range.start, mappedEnd)
         return ChainedSource(sources: [spaceMap(ByteRange(lane.range.start, split)),

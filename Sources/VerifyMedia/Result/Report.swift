@@ -1,5 +1,3 @@
-import Glibc
-
 /// The complete outcome of a run, owners included: what every renderer
 /// (text, JSON, exit status, history) is made from.
 public struct Report: Sendable {
@@ -28,7 +26,7 @@ public struct Report: Sendable {
         }.count
     }
 
-    public var newBadRanges: Int { badRanges.filter { $0.status == "new" }.count }
+    public var newBadRanges: Int { badRanges.filter { $0.status == .new }.count }
 
     public var exitStatus: ExitStatus {
         var status: ExitStatus = []
@@ -42,4 +40,12 @@ public struct Report: Sendable {
     }
 
     public var bytesPerSecond: Double { scan.seconds > 0 ? Double(scan.bytesRead) / scan.seconds : 0 }
+}
+
+/// A bad range against the history of earlier scans.
+public enum HistoryStatus: String, Sendable {
+    /// The last complete scan did not see it.
+    case new
+    /// The last complete scan saw bad sectors there too.
+    case known
 }

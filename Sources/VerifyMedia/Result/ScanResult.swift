@@ -1,12 +1,12 @@
 /// Throughput and latency of one lane or device, for `--bench`.
-public struct LaneStatistics: Sendable, Codable {
+public struct LaneStatistics: Sendable {
     public var device: DeviceRole
     public var lane: String
     public var bytesRead: UInt64
     public var seconds: Double
 }
 
-public struct LatencySummary: Sendable, Codable {
+public struct LatencySummary: Sendable {
     public var p50Microseconds: UInt64
     public var p99Microseconds: UInt64
     public var p999Microseconds: UInt64
@@ -29,6 +29,16 @@ public struct DeviceResult: Sendable {
     public var spaceMapSeconds: Double
 }
 
+/// Whether the kernel's health monitor hears of the bad sectors found.
+public enum KernelReporting: String, Sendable {
+    /// Each bad sector is reported once with XFS_VERIFY_MEDIA_REPORT.
+    case enabled
+    /// `--no-kernel-report`.
+    case disabled
+    /// The kernel lacks XFS_IOC_VERIFY_MEDIA (before Linux 7.0).
+    case unavailable
+}
+
 /// Everything a scan established, before owners are looked up: the one
 /// model every renderer (text, JSON, history, checkpoint) works from.
 public struct ScanResult: Sendable {
@@ -40,7 +50,8 @@ public struct ScanResult: Sendable {
     public var seconds: Double
     /// False when the scan stopped early (signal, unmount, dead device).
     public var complete: Bool
-    public var stopReason: String?
+    public var stopCause: StopCause?
+    public var kernelReporting: KernelReporting
     public var devices: [DeviceResult]
     public var badRanges: [BadRange]
     public var unverifiedRanges: [UnverifiedRange]
@@ -48,6 +59,8 @@ public struct ScanResult: Sendable {
     public var errors: [String]
     public var lanes: [LaneStatistics]
 
+    /// Why the scan stopped early, in words.
+    public var stopReason: String? { stopCause?.description }
     public var bytesVerified: UInt64 { devices.reduce(0) { $0 + $1.bytesVerified } }
     public var bytesRead: UInt64 { devices.reduce(0) { $0 + $1.bytesRead } }
     public var badSectors: UInt64 { devices.reduce(0) { $0 + $1.badSectors } }

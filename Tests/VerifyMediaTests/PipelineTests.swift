@@ -1,0 +1,127 @@
+import Glibc
+import Synchronization
+import Testing
+@testable import VerifyMedia
+
+/// A disk whose every read is answered by `respond` (given the range and
+/// the number of reads before it), counting the reads that began after the
+/// scan was asked to stop.
+final class ScriptedDisk: BlockingReader, @unchecked Sendable {
+    private let respond: @Sendable (ByteRange, Int) -> ReadOutcome
+    private let counts = Mutex((reads: 0, afterStop: 0))
+    var stop: StopSignal?
+
+    init(_ respond: @escaping @Sendable (ByteRange, Int) -> ReadOutcome) { self.respond = respond }
+
+    var reads: Int { counts.withLock { $0.reads } }
+    var readsAfterStop: Int { counts.withLock { $0.afterStop } }
+
+    func read(_ range: ByteRange, into buffer: AlignedBuffer, report: Bool) -> ReadOutcome {
+        let before = counts.withLock { counts in
+            if stop?.isRequested == true { counts.afterStop += 1 }
+            counts.reads += 1
+            return counts.reads - 1
+        }
+        return respond(range, before)
+    }
+}
+
+/// One device's pipeline over a simulated disk: a lane of `chunks` reads
+/// of 1 MiB, all in scope.
+private func pipeline(_ bench: LedgerBench, chunks: Int) -> DevicePipeline {
+    let lane = bench.ledger.lanes[0]
+    let planner = LanePlanner(lane: lane, source: ListedExtents(extents: [ByteRange(0, UInt64(chunks) << 20)]),
+                              ioSize: 1 << 20, mergeGap: 0, alignment: 512, resumeFrom: nil)
+    return DevicePipeline(device: bench.device, tuning: bench.tuning, ledger: bench.ledger, planners: [planner],
+                          pacer: Pacer(limiter: nil, foregroundYield: nil), stop: bench.stop)
+}
+
+private func readers(_ disk: ScriptedDisk) -> DeviceReaders {
+    DeviceReaders(engine: .blocking(threads: 1, { disk }), pinpointReader: { disk }, reportingReads: false, reporter: nil)
+}
+
+/// Waits for the threads as `Scanner.run` does (passing a stop on to the
+/// pipeline); false if they are still running after a minute.
+private func finish(_ threads: [DedicatedThread], _ pipeline: DevicePipeline, _ stop: StopSignal) -> Bool {
+    var stopped = false
+    for _ in 0..<6000 {
+        if threads.allSatisfy(\.isFinished) {
+            threads.forEach { $0.join() }
+            return true
+        }
+        if stop.isRequested && !stopped {
+            stopped = true
+            pipeline.stopReading()
+        }
+        usleep(10_000)
+    }
+    return false
+}
+
+@Suite("Pipeline: planners, engine and pinpointer of one device")
+struct PipelineTests {
+    @Test("a device that fails stops its planners too, even those waiting for room in the queues (issue 11.3)")
+    func failingDeviceWakesPlanners() {
+        // 100 chunks, 32 fit in the lane's queue: the planner waits once the reads stop.
+        let bench = LedgerBench(size: 128 << 20)
+        let stop = bench.stop
+        // Every read fails; reads after the first wait until the failure has
+        // been noticed (by the pinpointer), so the planner is surely waiting then.
+        let disk = ScriptedDisk { _, count in
+            for _ in 0..<10_000 where count > 0 && !stop.deviceFailed { usleep(1000) }
+            return .failed(.ENXIO)
+        }
+        let scan = pipeline(bench, chunks: 100)
+        let threads = scan.start(readers(disk), vanished: { .requested("gone") })
+        #expect(finish(threads, scan, bench.stopSignal), "the scan of a failed device never ends")
+        #expect(bench.ledger.hasFailed)
+        #expect(!bench.ledger.isComplete)
+    }
+
+    @Test("a reader that cannot start stops the planners as well (issue 11.3)")
+    func readerThatCannotStart() {
+        let bench = LedgerBench(size: 128 << 20)
+        let disk = ScriptedDisk { _, _ in .complete }
+        let scan = pipeline(bench, chunks: 100)
+        let broken = DeviceReaders(engine: .blocking(threads: 1, { () throws(Errno) -> any BlockingReader in throw .EIO }),
+                                   pinpointReader: { disk }, reportingReads: false, reporter: nil)
+        let threads = scan.start(broken, vanished: { .requested("gone") })
+        #expect(finish(threads, scan, bench.stopSignal), "the scan never ends")
+        #expect(bench.findings.errors.contains { $0.contains("cannot start reader") })
+    }
+
+    @Test("a stop ends pinpointing at once: no new read after it, and what was not narrowed is read again on resume (issue 11.4)")
+    func stopEndsPinpointing() throws {
+        let bench = LedgerBench(size: 64 << 20)
+        let stop = bench.stopSignal
+        // Every 1 MiB read fails at its first sector, so every chunk is pinpointed;
+        // after 40 reads the scan is stopped (SIGTERM, umount ...).
+        let disk = ScriptedDisk { range, count in
+            if count == 40 { stop.request(.signal(SIGTERM)) }
+            return range.start % (1 << 20) == 0 ? .failed(.EIO) : .complete
+        }
+        disk.stop = stop
+        let scan = pipeline(bench, chunks: 64)
+        let threads = scan.start(readers(disk), vanished: { .requested("gone") })
+        #expect(finish(threads, scan, stop))
+        // The stop comes from inside a read; the other reader thread may already
+        // have been let go for its next one. After that, none.
+        #expect(disk.readsAfterStop <= 1, "\(disk.readsAfterStop) reads after the stop")
+        let findings = bench.findings
+        let interrupted = findings.unverified.filter { $0.reason == .interrupted }
+        #expect(!interrupted.isEmpty, "the chunks waiting for pinpointing are left unverified")
+        #expect(findings.bad.allSatisfy { $0.range.start % (1 << 20) == 0 && $0.range.count == 512 })
+
+        // The checkpoint keeps them, and a resumed scan reads them again.
+        let mark = bench.ledger.checkpointMark()
+        let checkpoint = Checkpoint(fsUuid: "u", scope: .allocated, saved: 0, seconds: 1, devices: [mark.mark],
+                                    badRanges: mark.bad, unverifiedRanges: mark.unverified, flakyRanges: mark.flaky)
+        let resumption = checkpoint.resumption(of: bench.device, lanes: bench.ledger.lanes)
+        let retried = resumption.retries.map(\.range)
+        for range in interrupted.map(\.range) where range.end <= resumption.resumeFrom[0] ?? 0 {
+            #expect(retried.contains(range), "\(range) is neither read again nor before the resume point")
+        }
+        let resumeFrom = try #require(resumption.resumeFrom[0])
+        #expect(interrupted.allSatisfy { $0.range.end <= resumeFrom || $0.range.start >= resumeFrom })
+    }
+}
