@@ -246,11 +246,11 @@ struct EventRecord {
         }
         backlog.add(.data, ByteRange(512 << 20, (512 << 20) + 512), time: 100)
         backlog.add(.log, ByteRange(0, 512), time: 100)
-        let next = backlog.next(sector: { _ in 512 }, size: { _ in 1 << 30 })
+        let next = backlog.next(sector: { _ in 512 }, section: { _ in ByteRange(0, 1 << 30) })
         #expect(next?.0 == .data)
         #expect(next?.1 == [ByteRange(base - (1 << 20), base + 99 * 4096 + 512 + (1 << 20)),
                             ByteRange((511 << 20), (513 << 20) + 512)])
-        backlog.verified(.data, next!.1, finished: 200, size: 1 << 30)
+        backlog.verified(.data, next!.1, finished: 200, section: ByteRange(0, 1 << 30))
         // The kernel engine's own reports during that verification are covered...
         let ownReport = backlog.add(.data, ByteRange(base, base + 512), time: 150)
         #expect(!ownReport)
@@ -258,12 +258,28 @@ struct EventRecord {
         let later = backlog.add(.data, ByteRange(base, base + 512), time: 300)
         let elsewhere = backlog.add(.data, ByteRange(900 << 20, (900 << 20) + 512), time: 150)
         #expect(later && elsewhere)
-        let then = backlog.next(sector: { _ in 4096 }, size: { _ in (900 << 20) + 100 })
+        let then = backlog.next(sector: { _ in 4096 }, section: { _ in ByteRange(0, (900 << 20) + 100) })
         #expect(then?.1 == [ByteRange(base - (1 << 20), base + (1 << 20) + 4096), ByteRange(899 << 20, (900 << 20) + 100)])
-        backlog.verified(.data, then!.1, finished: 400, size: (900 << 20) + 100)
-        #expect(backlog.next(sector: { _ in 512 }, size: { _ in 1 << 30 })?.0 == .log)
+        backlog.verified(.data, then!.1, finished: 400, section: ByteRange(0, (900 << 20) + 100))
+        #expect(backlog.next(sector: { _ in 512 }, section: { _ in ByteRange(0, 1 << 30) })?.0 == .log)
         backlog.scannedEverything(started: 150)
         #expect(backlog.isEmpty)
+    }
+
+    @Test func aNeighbourhoodStaysInItsSection() {
+        // A zoned filesystem's rt section on the data device, from 256 MiB on:
+        // rt daddrs are the disk's, the data section is not the rt device's.
+        var backlog = MediaBacklog(neighbourhood: 1 << 20)
+        let rtstart: UInt64 = 256 << 20
+        backlog.add(.rt, ByteRange(rtstart + 4096, rtstart + 4608), time: 100)
+        let next = backlog.next(sector: { _ in 4096 }, section: { _ in ByteRange(rtstart, 1 << 30) })
+        #expect(next?.0 == .rt)
+        #expect(next?.1 == [ByteRange(rtstart, rtstart + 4096 + (1 << 20) + 4096)])
+        backlog.verified(.rt, next!.1, finished: 200, section: ByteRange(rtstart, 1 << 30))
+        #expect(backlog.isEmpty)
+        // A report reaching below the section is covered by what of it is the rt device's.
+        let straddling = backlog.add(.rt, ByteRange(rtstart - 512, rtstart + 512), time: 150)
+        #expect(!straddling)
     }
 
     @Test func unitNamesAreEscapedAsSystemdEscapesPaths() throws {

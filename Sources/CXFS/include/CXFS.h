@@ -18,6 +18,7 @@
 #include <linux/ioctl.h>
 #include <linux/fs.h>
 #include <linux/fsmap.h>
+#include <linux/blkzoned.h>
 #include <linux/fiemap.h>
 #include <linux/fanotify.h>
 #include <stddef.h>
@@ -205,6 +206,23 @@ struct xfs_bulkstat_req {
 	struct xfs_bulk_ireq hdr;
 	struct xfs_bulkstat bulkstat[];
 };
+
+/* XFS_IOC_INUMBERS: which inodes of each 64-inode group are allocated,
+ * from the inode btree (not the inode chunks themselves). */
+struct xfs_inumbers {
+	uint64_t xi_startino;	/* first inode number of the group */
+	uint64_t xi_allocmask;	/* bit N: xi_startino + N is allocated */
+	uint8_t xi_alloccount;
+	uint8_t xi_version;	/* XFS_INUMBERS_VERSION_V5 */
+	uint8_t xi_padding[6];
+};
+
+struct xfs_inumbers_req {
+	struct xfs_bulk_ireq hdr;
+	struct xfs_inumbers inumbers[];
+};
+
+#define XFS_INUMBERS_VERSION_V5	(5)
 
 #define XFS_BULK_IREQ_AGNO	(1U << 0)
 #define XFS_BULK_IREQ_SPECIAL	(1U << 1)
@@ -455,6 +473,7 @@ int CXFS_fanotify_mark(int fd, unsigned int flags, __u64 mask, int dirfd, const 
 #define XFS_IOC_FD_TO_HANDLE		_IOWR('X', 106, struct xfs_fsop_handlereq)
 #define XFS_IOC_OPEN_BY_HANDLE		_IOWR('X', 107, struct xfs_fsop_handlereq)
 #define XFS_IOC_BULKSTAT		_IOR('X', 127, struct xfs_bulkstat_req)
+#define XFS_IOC_INUMBERS		_IOR('X', 128, struct xfs_inumbers_req)
 
 extern const unsigned long CXFS_FS_IOC_GETFSMAP;
 extern const unsigned long CXFS_FS_IOC_GETVERSION;
@@ -474,6 +493,7 @@ extern const unsigned long CXFS_XFS_IOC_PATH_TO_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_FD_TO_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_OPEN_BY_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_BULKSTAT;
+extern const unsigned long CXFS_XFS_IOC_INUMBERS;
 extern const unsigned long CXFS_FICLONERANGE;
 
 /* open(2) flags glibc only exposes with _GNU_SOURCE. */
@@ -484,6 +504,9 @@ extern const int CXFS_O_NOATIME;
 extern const unsigned long CXFS_BLKSSZGET;
 extern const unsigned long CXFS_BLKPBSZGET;
 extern const unsigned long CXFS_BLKGETSIZE64;
+/* Zoned block devices (<linux/blkzoned.h>: struct blk_zone_report and
+ * struct blk_zone, 512-byte sectors): where each zone is written up to. */
+extern const unsigned long CXFS_BLKREPORTZONE;
 
 extern const __u64 CXFS_XFS_FMR_OWN_FREE;
 extern const __u64 CXFS_XFS_FMR_OWN_UNKNOWN;

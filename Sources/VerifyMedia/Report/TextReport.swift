@@ -11,10 +11,10 @@ public struct TextReport {
         let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         var lines = report.badRanges.flatMap { ownerLines($0).map(\.text) }
         for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason.phrase) (\(range.error.name))")
+            lines.append("\(mount): \(place(range.device, range.range)): not verified, \(range.reason.phrase) (\(range.error.name))")
         }
         for range in report.scan.flakyRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
+            lines.append("\(mount): \(place(range.device, range.range)): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
         }
         lines += (report.scan.errors + report.errors).map { "\(mount): error: \(TextEscaping.escape($0))" }
         return lines
@@ -25,7 +25,7 @@ public struct TextReport {
         let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         let bad = owned.bad
         let note = owned.status == .new ? " [new]" : ""
-        let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
+        let site = place(bad.device, bad.range)
         return owned.owners.flatMap { owner -> [(owner: Owner, path: RawPath?, text: String)] in
             switch owner {
             case .file(let file):
@@ -35,6 +35,7 @@ public struct TextReport {
                 case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
                 case .attr: "media error in extended attributes"
                 case .bmbt: "media error in extent map"
+                case .inode: "media error in its inode"
                 }
                 return names.map { path in
                     let name = path.map { TextEscaping.escape($0.bytes) + (file.inodeUnreadable ? " (inode \(file.inode) unreadable)" : "") }
@@ -43,13 +44,20 @@ public struct TextReport {
                 }
             case .metadata(let kind, let group):
                 let location = group.map { ", \($0.kind == .ag ? "AG" : "rtgroup") \($0.number)" } ?? ""
-                return [(owner, nil, "\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")]
+                return [(owner, nil, "\(mount): \(site): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")]
             case .free:
-                return [(owner, nil, "\(mount): \(place): media error in free space (\(bad.error.name))\(note)")]
+                return [(owner, nil, "\(mount): \(site): media error in free space (\(bad.error.name))\(note)")]
             case .unknown:
-                return [(owner, nil, "\(mount): \(place): media error, owner unknown (\(bad.error.name))\(note)")]
+                return [(owner, nil, "\(mount): \(site): media error, owner unknown (\(bad.error.name))\(note)")]
             }
         }
+    }
+
+    /// "data device daddr 8-15"; an rt section on the data device is named
+    /// as such, its daddrs being those of the data device.
+    private func place(_ role: DeviceRole, _ range: ByteRange) -> String {
+        let section = role == .rt && report.scan.filesystem.device(.rt)?.isSection == true
+        return "\(role) \(section ? "section of the data device" : "device") daddr \(range.start >> 9)-\((range.end >> 9) - 1)"
     }
 
     /// Why the scan did not cover everything, when it did not.

@@ -20,8 +20,9 @@ struct MediaBacklog: Sendable {
 
     let neighbourhood: UInt64
     private var pending: [DeviceRole: [Report]] = [:]
-    /// Device sizes learnt from verifications: what lies beyond is nobody's to read.
-    private var sizes: [DeviceRole: UInt64] = [:]
+    /// Each device's section (`BlockDevice.section`) learnt from verifications:
+    /// what lies outside is not that device's to read.
+    private var sections: [DeviceRole: ByteRange] = [:]
     private var verified: [DeviceRole: [Verified]] = [:]
     private let verifiedLimit = 1024
 
@@ -39,28 +40,30 @@ struct MediaBacklog: Sendable {
     }
 
     /// The next device with work, and its ranges to read: widened by the
-    /// neighbourhood, aligned to `sector`, within `size`, merged, sorted.
+    /// neighbourhood, aligned to `sector`, within `section` (the bytes of
+    /// the block device that are the device's: all of it but on a zoned
+    /// filesystem with an internal rt section), merged, sorted.
     /// The reports stay pending until `verified` covers them.
-    func next(sector: (DeviceRole) -> UInt64, size: (DeviceRole) -> UInt64) -> (DeviceRole, [ByteRange])? {
+    func next(sector: (DeviceRole) -> UInt64, section: (DeviceRole) -> ByteRange) -> (DeviceRole, [ByteRange])? {
         guard let device = DeviceRole.allCases.first(where: { !(pending[$0] ?? []).isEmpty }) else { return nil }
         let alignment = max(sector(device), 512)
-        let end = size(device)
+        let limits = section(device)
         var ranges: [ByteRange] = []
         for report in pending[device]!.sorted(by: { $0.range.start < $1.range.start }) {
             let start = report.range.start > neighbourhood ? report.range.start - neighbourhood : 0
-            let stop = min(end, report.range.end > UInt64.max - neighbourhood ? UInt64.max : report.range.end + neighbourhood)
-            let widened = ByteRange(start / alignment * alignment, (stop + alignment - 1) / alignment * alignment)
-                .clamped(to: ByteRange(0, end))
+            let stop = report.range.end > UInt64.max - neighbourhood ? UInt64.max : report.range.end + neighbourhood
+            let widened = ByteRange(start / alignment * alignment, stop / alignment * alignment + (stop % alignment == 0 ? 0 : alignment))
+                .clamped(to: limits)
             if !widened.isEmpty { ranges.appendCoalescing(widened) }
         }
         return (device, ranges)
     }
 
     /// Records what a verification read, and drops every pending report it
-    /// covered. `finished`: when it ended (ns since the epoch); `size`: the
-    /// device's.
-    mutating func verified(_ device: DeviceRole, _ ranges: [ByteRange], finished: UInt64, size: UInt64) {
-        sizes[device] = size
+    /// covered. `finished`: when it ended (ns since the epoch); `section`:
+    /// the device's.
+    mutating func verified(_ device: DeviceRole, _ ranges: [ByteRange], finished: UInt64, section: ByteRange) {
+        sections[device] = section
         verified[device, default: []] += ranges.map { Verified(range: $0, finished: finished) }
         if verified[device]!.count > verifiedLimit { verified[device]!.removeFirst(verified[device]!.count - verifiedLimit) }
         pending[device] = pending[device]?.filter { !isCovered(device, $0.range, time: $0.time) }
@@ -77,7 +80,7 @@ struct MediaBacklog: Sendable {
     mutating func discard(_ device: DeviceRole) { pending[device] = nil }
 
     private func isCovered(_ device: DeviceRole, _ reported: ByteRange, time: UInt64) -> Bool {
-        let range = sizes[device].map { reported.clamped(to: ByteRange(0, $0)) } ?? reported
+        let range = sections[device].map { reported.clamped(to: $0) } ?? reported
         if range.isEmpty { return true }
         return (verified[device] ?? []).contains { $0.finished >= time && $0.range.start <= range.start && range.end <= $0.range.end }
     }

@@ -275,7 +275,7 @@ public final class Watcher: Sendable {
             var last: (DeviceRole, [ByteRange])?
             while !hasEnded, let filesystem = currentFilesystem(),
                   let (device, ranges) = backlog.next(sector: { role in UInt64(filesystem.device(role)?.logicalSectorSize ?? 512) },
-                                                      size: { role in filesystem.device(role)?.size ?? 0 }) {
+                                                      section: { role in filesystem.device(role)?.section ?? ByteRange(0, 0) }) {
                 // The same work twice in a row means nothing can cover it: drop it.
                 if let last, last.0 == device, last.1 == ranges {
                     backlog.discard(device)
@@ -283,7 +283,8 @@ public final class Watcher: Sendable {
                 }
                 last = (device, ranges)
                 if !ranges.isEmpty, verify(device, ranges, filesystem: filesystem) {
-                    backlog.verified(device, ranges, finished: Watcher.now(), size: filesystem.device(device)?.size ?? 0)
+                    backlog.verified(device, ranges, finished: Watcher.now(),
+                                     section: filesystem.device(device)?.section ?? ByteRange(0, 0))
                 } else {
                     backlog.discard(device)
                 }
