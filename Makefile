@@ -45,17 +45,20 @@ release: build-deps
 product:
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# C helpers of the test bed: the FUSE fault disk, the XFS_IOC_VERIFY_MEDIA
-# emulator (LD_PRELOAD) and a one-call driver for the emulator's own tests.
+# C helpers of the test bed: the FUSE fault disk, the emulator (LD_PRELOAD)
+# of XFS_IOC_VERIFY_MEDIA and the health monitor, and a one-call driver for
+# the emulator's own tests.
 testbed: $(TESTBED)/faultdisk $(TESTBED)/libverify_media_emulator.so $(TESTBED)/verify_media_call
 
 $(TESTBED)/faultdisk: testbed/faultdisk/faultdisk.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -o $@ $< $$(pkg-config --cflags --libs fuse3)
 
-$(TESTBED)/libverify_media_emulator.so: Tests/Emulator/verify_media_emulator.c Sources/CXFS/include/CXFS.h
+EMULATOR_SOURCES := Tests/Emulator/verify_media_emulator.c Tests/Emulator/healthmon_emulator.c
+
+$(TESTBED)/libverify_media_emulator.so: $(EMULATOR_SOURCES) Tests/Emulator/emulator.h Sources/CXFS/include/CXFS.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -Wall -Wextra -shared -fPIC -ISources/CXFS/include -o $@ $< -ldl -lpthread
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -ISources/CXFS/include -o $@ $(EMULATOR_SOURCES) -ldl -lpthread
 
 $(TESTBED)/verify_media_call: Tests/Emulator/verify_media_call.c Sources/CXFS/include/CXFS.h
 	@mkdir -p $(@D)

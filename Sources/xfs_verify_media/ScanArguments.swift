@@ -83,6 +83,12 @@ struct ScanArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Write the scan's figures and progress to FILE in the node_exporter textfile format (atomically), e.g. /var/lib/prometheus/node-exporter/xfs_verify_media.prom.", valueName: "FILE"),
             completion: .file())
     var metrics: String?
+    @Option(help: ArgumentHelp("After the scan, restore file data lost to bad sectors from the copy at the same relative path under DIR, when that copy matches every readable byte of the file.", valueName: "DIR"),
+            completion: .directory)
+    var restoreFrom: String?
+
+    @Flag(help: "With --restore-from: write. Without it, only say what would be restored.")
+    var yes = false
 
     @Flag(help: "Benchmark: report throughput per device and group, and read latency percentiles.")
     var bench = false
@@ -127,6 +133,12 @@ struct ScanArguments: ParsableArguments {
         }
         if verbose && quiet {
             throw ValidationError("--verbose and --quiet exclude each other")
+        }
+        if yes && restoreFrom == nil {
+            throw ValidationError("--yes needs --restore-from DIR")
+        }
+        if restoreFrom != nil && json {
+            throw ValidationError("--restore-from prints what it does; it cannot go with --json (use --report FILE)")
         }
     }
 

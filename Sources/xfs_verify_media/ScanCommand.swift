@@ -39,7 +39,14 @@ struct ScanCommand: VerifyMediaCommand {
         Exit status, bits OR-ed: 0 all verified and readable; 1 media errors found; \
         2 media errors hit file data; 4 something in scope could not be verified \
         (permissions, engine failure, interruption, device gone); 8 usage error; \
-        16 media errors not seen by the last complete scan recorded (--history).
+        16 media errors not seen by the last complete scan recorded (--history); \
+        32 (watch) another program holds the filesystem's health monitor.
+
+        Watching (Linux 7.0): 'xfs_verify_media watch [options] PATH' follows the \
+        kernel's health monitor of one filesystem, verifies and names what it \
+        reports, repairs metadata and restores lost data when asked; \
+        'xfs_verify_media watch-mounts [--dry-run]' starts a watcher for every XFS \
+        mount. See 'xfs_verify_media watch --help'.
         """,
         version: XfsVerifyMedia.version
     )
@@ -82,6 +89,11 @@ struct ScanCommand: VerifyMediaCommand {
                     let done = observer.state?.outcome?.fraction.map(StatusText.percent) ?? "?"
                     let next = arguments.window != nil ? "resumes next window" : "resumes with --resume"
                     observer.say("\(report.scan.filesystem.mountPoint): paused, \(done) done, \(next) (progress in \(path))")
+                }
+                if let backup = arguments.restoreFrom {
+                    let restore = RestoreOptions(backupDirectory: backup, commit: arguments.yes)
+                    let lines = Restorer(filesystem: report.scan.filesystem, options: restore, engine: report.scan.engine).restore(report)
+                    if !lines.isEmpty { Output.standardOutput.write(lines.map(\.message).joined(separator: "\n") + "\n") }
                 }
                 if checkpointSaved, case .signal(SIGTERM)? = report.scan.stopCause { return .signal(SIGTERM) }
                 return .status(report.exitStatus)

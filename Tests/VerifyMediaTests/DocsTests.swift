@@ -222,6 +222,29 @@ enum Docs {
         #expect(fromMan == fromHelp, "man page \(fromMan.sorted()) vs --help \(fromHelp.sorted())")
     }
 
+    /// Watch mode has its own options: `watch --help` and the man page's
+    /// WATCH OPTIONS name the same ones, and the SYNOPSIS shows them.
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func watchOptionsAreTheManPages() throws {
+        let help = try runCommand([RepoPaths.binary, "watch", "--help"], timeout: .seconds(60)).check().stdout
+        let options = Docs.helpOptions(help)
+        #expect(options.count >= 14, "parsed too few options from watch --help: \(options.sorted())")
+        let page = try Docs.read(Docs.manPagePath)
+        let documented = Docs.tags(Docs.section("WATCH OPTIONS", of: page)).reduce(into: Set<String>()) { $0.formUnion(Docs.optionWords($1)) }
+        #expect(options == documented, "watch --help \(options.sorted()) vs WATCH OPTIONS \(documented.sorted())")
+        let synopsis = Docs.section("SYNOPSIS", of: page).map(Docs.plain).joined(separator: " ")
+        for option in options where option.hasPrefix("--") && !["--help", "--background"].contains(option) {
+            #expect(synopsis.contains(option), "\(option) is not in the SYNOPSIS")
+        }
+        let mounts = Docs.helpOptions(try runCommand([RepoPaths.binary, "watch-mounts", "--help"], timeout: .seconds(60)).check().stdout)
+        #expect(mounts == ["--dry-run", "-h", "--help"])
+        #expect(synopsis.contains("watch-mounts --dry-run"), "\(synopsis)")
+        // The watch's own exit values are the man page's.
+        let values = Docs.helpExitValues(help)
+        #expect(values == [0, 4, 8, 32], "\(values.sorted())")
+        #expect(Docs.manExitValues(page).contains(32))
+    }
+
     @Test func manPageHasTheSections() throws {
         let page = try Docs.read(Docs.manPagePath)
         for name in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "FILES", "EXAMPLES", "SEE ALSO"] {
@@ -306,7 +329,11 @@ enum Docs {
         #expect(readme.contains("make uninstall"))
         #expect(readme.contains("make deb"))
         #expect(readme.contains("## Performance"))
+        for phrase in ["xfs_verify_media watch", "--restore-from", "xfs_verify_media_watch_mounts.service", "xfs_healer"] {
+            #expect(readme.contains(phrase), "README.md does not tell about \(phrase)")
+        }
         for folder in ["Probe", "SpaceMap", "Plan", "Engines", "Pinpoint", "Owners", "Report", "Health", "Scan", "System",
+                       "Watch", "Restore", "Log", "Mounts",
                        "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/", "cron/", "packaging/"] {
             #expect(readme.contains(folder), "the source tree in README.md lacks \(folder)")
         }

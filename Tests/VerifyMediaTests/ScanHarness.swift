@@ -164,6 +164,9 @@ struct DeviceReport: Decodable {
     let path: String
     let dev: String
     let logicalSectorSize: Int
+    /// This device's part of the block device at `path`.
+    let sectionStartDaddr: UInt64?
+    let sectionEndDaddr: UInt64?
     let bytesPlanned: UInt64
     let bytesVerified: UInt64
     let bytesRead: UInt64

@@ -21,9 +21,14 @@
 //                            later ones succeed
 //   clear                    remove every fault
 //   reset                    zero all read counters and the readmap
+//   remap-on-write on|off    "on": a write heals the sectors it covers, as a
+//                            drive remaps a bad sector when it is written:
+//                            the written bytes leave every failing fault
+//                            (eio, errno:, flaky), which shrink or split;
+//                            "off" (the default): writes change nothing
 // Reading control gives one line per fault:
 //   ID KIND START LEN READS FAILURES
-// followed by `total READS BYTES`.
+// followed by `total READS BYTES` and `remap on|off BYTES` (bytes healed).
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
 
@@ -60,6 +65,8 @@ static struct {
 	unsigned nfaults, next_id;
 	uint16_t *readmap;	/* per 512-byte sector */
 	uint64_t total_reads, total_bytes;
+	int remap_on_write;
+	uint64_t remapped_bytes;
 } disk = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
 
 static const char DISK[] = "/disk", CONTROL[] = "/control", READMAP[] = "/readmap";
@@ -156,6 +163,38 @@ static int add_fault(const char *kind, uint64_t start, uint64_t len)
 	return ret;
 }
 
+/* A write of [off, off + len) with remap-on-write: the failing faults give
+ * up the written bytes. Called with disk.lock held. */
+static void remap_written(uint64_t off, uint64_t len)
+{
+	for (unsigned i = 0; i < disk.nfaults; i++) {
+		struct fault *f = &disk.faults[i];
+		if (f->kind == FAULT_SLOW || !overlaps(f, off, len))
+			continue;
+		uint64_t end = f->start + f->len, cut_start = off > f->start ? off : f->start;
+		uint64_t cut_end = off + len < end ? off + len : end;
+		disk.remapped_bytes += cut_end - cut_start;
+		if (cut_start > f->start && cut_end < end && disk.nfaults < MAX_FAULTS) {
+			/* The write hit the middle: the fault splits in two. */
+			struct fault tail = *f;
+			tail.id = disk.next_id++;
+			tail.start = cut_end;
+			tail.len = end - cut_end;
+			f->len = cut_start - f->start;
+			disk.faults[disk.nfaults++] = tail;
+		} else if (cut_start > f->start) {
+			f->len = cut_start - f->start;
+		} else if (cut_end < end) {
+			f->start = cut_end;
+			f->len = end - cut_end;
+		} else {
+			/* Healed entirely. */
+			disk.faults[i] = disk.faults[--disk.nfaults];
+			i--;
+		}
+	}
+}
+
 static int run_command(char *line)
 {
 	char kind[32];
@@ -175,6 +214,12 @@ static int run_command(char *line)
 		pthread_mutex_unlock(&disk.lock);
 		return 0;
 	}
+	if (strcmp(line, "remap-on-write on") == 0 || strcmp(line, "remap-on-write off") == 0) {
+		pthread_mutex_lock(&disk.lock);
+		disk.remap_on_write = strcmp(line, "remap-on-write on") == 0;
+		pthread_mutex_unlock(&disk.lock);
+		return 0;
+	}
 	if (sscanf(line, "%31s %" SCNu64 " %" SCNu64, kind, &start, &len) == 3)
 		return add_fault(kind, start, len);
 	return -EINVAL;
@@ -182,7 +227,7 @@ static int run_command(char *line)
 
 static char *control_text(size_t *lenp)
 {
-	size_t cap = 256 + (size_t)disk.nfaults * 128, used = 0;
+	size_t cap = 512 + (size_t)disk.nfaults * 128, used = 0;
 	char *text = malloc(cap);
 	if (!text)
 		return NULL;
@@ -195,6 +240,8 @@ static char *control_text(size_t *lenp)
 	}
 	used += (size_t)snprintf(text + used, cap - used, "total %" PRIu64 " %" PRIu64 "\n",
 				 disk.total_reads, disk.total_bytes);
+	used += (size_t)snprintf(text + used, cap - used, "remap %s %" PRIu64 "\n",
+				 disk.remap_on_write ? "on" : "off", disk.remapped_bytes);
 	pthread_mutex_unlock(&disk.lock);
 	*lenp = used;
 	return text;
@@ -303,6 +350,12 @@ static int fd_write(const char *path, const char *buf, size_t size, off_t off,
 		if ((uint64_t)off + size > disk.size)
 			return -ENOSPC;
 		ssize_t n = pwrite(disk.image_fd, buf, size, off);
+		if (n > 0) {
+			pthread_mutex_lock(&disk.lock);
+			if (disk.remap_on_write)
+				remap_written((uint64_t)off, (uint64_t)n);
+			pthread_mutex_unlock(&disk.lock);
+		}
 		return n < 0 ? -errno : (int)n;
 	}
 	if (strcmp(path, CONTROL) == 0) {

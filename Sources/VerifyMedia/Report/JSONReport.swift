@@ -75,6 +75,11 @@ public struct JSONReport {
             ("path", .string(device.device.path)),
             ("dev", .string(device.device.dev)),
             ("logical_sector_size", JSONValue(device.device.logicalSectorSize)),
+            // The part of `path` this role covers: the whole device, or, on a
+            // zoned filesystem with an internal rt section, the data or the rt
+            // section of the one block device both roles name.
+            ("section_start_daddr", JSONValue(device.device.section.start >> 9)),
+            ("section_end_daddr", JSONValue(device.device.section.end >> 9)),
             ("bytes_planned", JSONValue(device.bytesPlanned)),
             ("bytes_verified", JSONValue(device.bytesVerified)),
             ("bytes_read", JSONValue(device.bytesRead)),

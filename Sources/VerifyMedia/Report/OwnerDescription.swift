@@ -13,6 +13,7 @@ extension TextReport {
                 case .data: "data offset \(file.fileOffset ?? 0)"
                 case .attr: "extended attributes"
                 case .bmbt: "extent map"
+                case .inode: "its inode"
                 }
                 return names.map { "\($0) (\(part))" }
             case .metadata(let kind, let group):
