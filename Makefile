@@ -15,8 +15,11 @@ RELEASE   := .build/$(shell uname -m)-unknown-linux-gnu/release/xfs_verify_media
 # The product runs where no Swift toolchain is: the Swift runtime linked in
 # (no Foundation: see README, Install), linked by GNU ld with packed relative
 # relocations (glibc 2.36) and without exporting every symbol, which keeps
-# it small; no $ORIGIN run path; `make install` strips it.
-RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=bfd \
+# it small; no $ORIGIN run path; `make install` strips it. Optimized for
+# size: the scan's CPU time is the kernel's (a 3 GiB bed of 20 000 small
+# files and 150 000 extents: 0.00 s user either way), and -Osize keeps
+# about 240 KB of the 15 MB budget that -O spends.
+RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=bfd -Xswiftc -Osize \
 	-Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
 
 .PHONY: all deps build-deps package-deps test-deps build release product testbed test test-host test-guest guest \
