@@ -1,6 +1,7 @@
 # xfs_verify_media — build, test, demo, bench, install, package.
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/xfs_verify_media
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= /etc/systemd/system
 CRONDIR   ?= /etc/cron.d
@@ -14,8 +15,11 @@ RELEASE   := .build/$(shell uname -m)-unknown-linux-gnu/release/xfs_verify_media
 # The product runs where no Swift toolchain is: the Swift runtime linked in
 # (no Foundation: see README, Install), linked by GNU ld with packed relative
 # relocations (glibc 2.36) and without exporting every symbol, which keeps
-# it small; no $ORIGIN run path; `make install` strips it.
-RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=bfd \
+# it small; no $ORIGIN run path; `make install` strips it. Optimized for
+# size: the scan's CPU time is the kernel's (a 3 GiB bed of 20 000 small
+# files and 150 000 extents: 0.00 s user either way), and -Osize keeps
+# about 240 KB of the 15 MB budget that -O spends.
+RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=bfd -Xswiftc -Osize \
 	-Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
 
 .PHONY: all deps build-deps package-deps test-deps build release product testbed test test-host test-guest guest \
@@ -44,17 +48,20 @@ release: build-deps
 product:
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# C helpers of the test bed: the FUSE fault disk, the XFS_IOC_VERIFY_MEDIA
-# emulator (LD_PRELOAD) and a one-call driver for the emulator's own tests.
+# C helpers of the test bed: the FUSE fault disk, the emulator (LD_PRELOAD)
+# of XFS_IOC_VERIFY_MEDIA and the health monitor, and a one-call driver for
+# the emulator's own tests.
 testbed: $(TESTBED)/faultdisk $(TESTBED)/libverify_media_emulator.so $(TESTBED)/verify_media_call
 
 $(TESTBED)/faultdisk: testbed/faultdisk/faultdisk.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -o $@ $< $$(pkg-config --cflags --libs fuse3)
 
-$(TESTBED)/libverify_media_emulator.so: Tests/Emulator/verify_media_emulator.c Sources/CXFS/include/CXFS.h
+EMULATOR_SOURCES := Tests/Emulator/verify_media_emulator.c Tests/Emulator/healthmon_emulator.c
+
+$(TESTBED)/libverify_media_emulator.so: $(EMULATOR_SOURCES) Tests/Emulator/emulator.h Sources/CXFS/include/CXFS.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -Wall -Wextra -shared -fPIC -ISources/CXFS/include -o $@ $< -ldl -lpthread
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -ISources/CXFS/include -o $@ $(EMULATOR_SOURCES) -ldl -lpthread
 
 $(TESTBED)/verify_media_call: Tests/Emulator/verify_media_call.c Sources/CXFS/include/CXFS.h
 	@mkdir -p $(@D)
@@ -102,8 +109,10 @@ reap:
 
 # install: the release binary (or INSTALL_BINARY=path, which skips the
 # release build; never a package install), stripped; xfs_verify_media_all;
+# xfs_verify_media_fail (the failure mailer of the units) in LIBEXECDIR;
 # every man page in man/; the systemd units and the cron file (their
-# /usr/local/sbin rewritten to SBINDIR, and in the man pages the unit
+# /usr/local/sbin rewritten to SBINDIR, /usr/local/lib/xfs_verify_media to
+# LIBEXECDIR, and in the man pages the unit
 # directory to UNITDIR; the cron line disabled); bash, zsh
 # and fish completions. DESTDIR and the directories below for packages.
 # uninstall removes exactly these files; /var/lib/xfs_verify_media
@@ -114,11 +123,12 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITS     := $(notdir $(wildcard systemd/*.service systemd/*.timer))
 MANPAGES  := $(notdir $(wildcard man/*.[1-8]))
-SBIN_REWRITE := sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
+SBIN_REWRITE := sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/usr/local/lib/xfs_verify_media/|$(LIBEXECDIR)/|g'
 
 install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),product)
 	install -D -m 0755 -s $(INSTALL_BINARY) $(DESTDIR)$(SBINDIR)/xfs_verify_media
 	install -D -m 0755 scripts/xfs_verify_media_all $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
+	install -D -m 0755 scripts/xfs_verify_media_fail $(DESTDIR)$(LIBEXECDIR)/xfs_verify_media_fail
 	for m in $(MANPAGES); do \
 	  install -d -m 0755 $(DESTDIR)$(MANDIR)/man$${m##*.} && \
 	  $(SBIN_REWRITE) -e 's|/etc/systemd/system/|$(UNITDIR)/|g' man/$$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m && \
@@ -140,6 +150,8 @@ install: $(if $(filter $(RELEASE),$(INSTALL_BINARY)),product)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xfs_verify_media $(DESTDIR)$(SBINDIR)/xfs_verify_media_all
+	rm -f $(DESTDIR)$(LIBEXECDIR)/xfs_verify_media_fail
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/xfs_verify_media $(DESTDIR)$(ZSHCOMPDIR)/_xfs_verify_media \
 	  $(DESTDIR)$(FISHCOMPDIR)/xfs_verify_media.fish

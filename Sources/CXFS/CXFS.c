@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include "CXFS.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
 
+#include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,6 +35,28 @@ int CXFS_has_cap_sys_admin(void)
 	return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
 }
 
+__u64 CXFS_unique_mount_id(const char *path)
+{
+	struct statx stx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &stx) != 0)
+		return 0;
+	if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE)) {
+		errno = EOPNOTSUPP;
+		return 0;
+	}
+	return stx.stx_mnt_id;
+}
+
+int CXFS_fanotify_init(unsigned int flags, unsigned int event_f_flags)
+{
+	return fanotify_init(flags, event_f_flags);
+}
+
+int CXFS_fanotify_mark(int fd, unsigned int flags, __u64 mask, int dirfd, const char *path)
+{
+	return fanotify_mark(fd, flags, mask, dirfd, path);
+}
+
 
 const unsigned long CXFS_FS_IOC_GETFSMAP = FS_IOC_GETFSMAP;
 const unsigned long CXFS_FS_IOC_GETVERSION = FS_IOC_GETVERSION;
@@ -51,6 +76,8 @@ const unsigned long CXFS_XFS_IOC_PATH_TO_HANDLE = XFS_IOC_PATH_TO_HANDLE;
 const unsigned long CXFS_XFS_IOC_FD_TO_HANDLE = XFS_IOC_FD_TO_HANDLE;
 const unsigned long CXFS_XFS_IOC_OPEN_BY_HANDLE = XFS_IOC_OPEN_BY_HANDLE;
 const unsigned long CXFS_XFS_IOC_BULKSTAT = XFS_IOC_BULKSTAT;
+const unsigned long CXFS_XFS_IOC_INUMBERS = XFS_IOC_INUMBERS;
+const unsigned long CXFS_FICLONERANGE = FICLONERANGE;
 
 const int CXFS_O_DIRECT = O_DIRECT;
 const int CXFS_O_NOATIME = O_NOATIME;
@@ -58,6 +85,7 @@ const int CXFS_O_NOATIME = O_NOATIME;
 const unsigned long CXFS_BLKSSZGET = BLKSSZGET;
 const unsigned long CXFS_BLKPBSZGET = BLKPBSZGET;
 const unsigned long CXFS_BLKGETSIZE64 = BLKGETSIZE64;
+const unsigned long CXFS_BLKREPORTZONE = BLKREPORTZONE;
 
 const __u64 CXFS_XFS_FMR_OWN_FREE = XFS_FMR_OWN_FREE;
 const __u64 CXFS_XFS_FMR_OWN_UNKNOWN = XFS_FMR_OWN_UNKNOWN;

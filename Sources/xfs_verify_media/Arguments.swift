@@ -46,3 +46,13 @@ struct DeviceList {
 
 extension ScanScope: ExpressibleByArgument {}
 extension EngineChoice: ExpressibleByArgument {}
+
+/// `--window HH:MM-HH:MM`.
+enum WindowArgument {
+    static func parse(_ argument: String) throws -> DailyWindow {
+        guard let window = DailyWindow(argument) else {
+            throw ValidationError("not a window: HH:MM-HH:MM in local time, e.g. 01:00-06:00 (22:00-04:00 runs past midnight)")
+        }
+        return window
+    }
+}

@@ -28,7 +28,7 @@ struct ReportOutput {
         if !quiet {
             lines += text.summaryLines
             if verbose { lines += TextReport.deviceLines(report) }
-        } else if let incomplete = text.incompleteLine {
+        } else if !report.pausedByChoice, let incomplete = text.incompleteLine {
             // Quiet, but an exit status of 4 must come with its reason.
             lines.append(incomplete)
         }

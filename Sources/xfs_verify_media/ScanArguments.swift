@@ -53,6 +53,16 @@ struct ScanArguments: ParsableArguments {
     @Flag(help: "Continue the scan saved in the --checkpoint file, never re-reading what it verified; starts afresh if the file does not exist or belongs to another scan.")
     var resume = false
 
+    @Flag(help: "Like --resume, but only continue: do nothing (exit 0) when there is no checkpoint to resume; implies --resume.")
+    var resumeOnly = false
+
+    @Option(help: ArgumentHelp("Stop after DURATION with the progress saved in the --checkpoint file, e.g. 6h; the run exits 0 (a pause, not a failure).", valueName: "DURATION"))
+    var maxRuntime: Interval?
+
+    @Option(help: ArgumentHelp("Run only between these local times, e.g. 01:00-06:00: do nothing outside, stop at the end with the progress saved in the --checkpoint file and exit 0.", valueName: "HH:MM-HH:MM"),
+            transform: WindowArgument.parse)
+    var window: DailyWindow?
+
     @Flag(help: "Record this scan in the history of the filesystem and mark bad ranges new or known.")
     var history = false
 
@@ -62,6 +72,23 @@ struct ScanArguments: ParsableArguments {
 
     @Option(help: ArgumentHelp("Do nothing if the last complete scan recorded in the history is younger than DURATION, e.g. 30d; implies --history.", valueName: "DURATION"))
     var interval: Interval?
+
+    @Flag(help: "Read again only the ranges the history (or --recheck-from) knows to be bad, and say which read good now (healed) and which are still bad; recorded in the history.")
+    var recheck = false
+
+    @Option(help: ArgumentHelp("Recheck the bad ranges of this JSON report instead of the history's; implies --recheck.", valueName: "FILE"),
+            completion: .file())
+    var recheckFrom: String?
+
+    @Option(help: ArgumentHelp("Write the scan's figures and progress to FILE in the node_exporter textfile format (atomically), e.g. /var/lib/prometheus/node-exporter/xfs_verify_media.prom.", valueName: "FILE"),
+            completion: .file())
+    var metrics: String?
+    @Option(help: ArgumentHelp("After the scan, restore file data lost to bad sectors from the copy at the same relative path under DIR, when that copy matches every readable byte of the file.", valueName: "DIR"),
+            completion: .directory)
+    var restoreFrom: String?
+
+    @Flag(help: "With --restore-from: write. Without it, only say what would be restored.")
+    var yes = false
 
     @Flag(help: "Benchmark: report throughput per device and group, and read latency percentiles.")
     var bench = false
@@ -84,15 +111,47 @@ struct ScanArguments: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
-        if resume && checkpoint == nil {
-            throw ValidationError("--resume needs --checkpoint FILE")
+        if (resume || resumeOnly) && checkpoint == nil {
+            throw ValidationError("--\(resumeOnly ? "resume-only" : "resume") needs --checkpoint FILE")
+        }
+        if (maxRuntime != nil || window != nil) && checkpoint == nil {
+            throw ValidationError("--\(window != nil ? "window" : "max-runtime") needs --checkpoint FILE, where the progress is saved for the next run")
+        }
+        if let maxRuntime, !(maxRuntime.seconds > 0) {
+            throw ValidationError("--max-runtime must be positive")
         }
         if let progressFD, fcntl(progressFD, F_GETFD) == -1 {
             throw ValidationError("-C \(progressFD): not an open file descriptor")
         }
+        if isRecheck {
+            let clashing = [("--checkpoint", checkpoint != nil), ("--resume", resume), ("--resume-only", resumeOnly),
+                            ("--max-runtime", maxRuntime != nil), ("--window", window != nil), ("--interval", interval != nil),
+                            ("--bench", bench), ("--metrics", metrics != nil)]
+            if let (option, _) = clashing.first(where: { $0.1 }) {
+                throw ValidationError("--recheck reads only known bad ranges: \(option) does not go with it")
+            }
+        }
         if verbose && quiet {
             throw ValidationError("--verbose and --quiet exclude each other")
         }
+        if yes && restoreFrom == nil {
+            throw ValidationError("--yes needs --restore-from DIR")
+        }
+        if restoreFrom != nil && json {
+            throw ValidationError("--restore-from prints what it does; it cannot go with --json (use --report FILE)")
+        }
+    }
+
+    var isRecheck: Bool { recheck || recheckFrom != nil }
+
+    /// The recheck's settings, from the options.
+    var recheckSettings: RecheckSession.Settings {
+        var settings = RecheckSession.Settings(path: path ?? ".")
+        settings.options = self.settings.options
+        settings.engine = engine
+        settings.reportFile = recheckFrom
+        settings.historyDirectory = recheckFrom != nil && !history && stateDir == nil ? nil : stateDir ?? History.defaultDirectory
+        return settings
     }
 
     /// The session's settings, from the options.
@@ -107,7 +166,9 @@ struct ScanArguments: ParsableArguments {
         settings.options.kernelReport = !noKernelReport
         settings.engine = engine
         settings.checkpoint = checkpoint
-        settings.resume = resume
+        settings.resume = resume || resumeOnly
+        settings.resumeOnly = resumeOnly
+        settings.limits = RunLimits(maxRuntime: maxRuntime?.seconds, window: window)
         if history || stateDir != nil || interval != nil {
             settings.historyDirectory = stateDir ?? History.defaultDirectory
         }

@@ -12,7 +12,7 @@ struct XfsVerifyMedia: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xfs_verify_media",
         abstract: "Find unreadable sectors under a mounted XFS filesystem and name the files and metadata they hit.",
-        subcommands: [ScanCommand.self],
+        subcommands: [ScanCommand.self, StatusCommand.self, HistoryCommand.self, WatchCommand.self, WatchMountsCommand.self],
         defaultSubcommand: ScanCommand.self
     )
 

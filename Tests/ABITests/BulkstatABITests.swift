@@ -66,4 +66,16 @@ import Testing
         #expect(XFS_BULK_IREQ_NREXT64 == 0x4)
         #expect(XFS_BULK_IREQ_METADIR == 0x8)
     }
+
+    @Test func inumbers() {
+        expectLayout(of: xfs_inumbers(), size: 24, alignment: 8, offsets: [
+            \.xi_startino: 0,
+            \.xi_allocmask: 8,
+            \.xi_alloccount: 16,
+            \.xi_version: 17,
+            \.xi_padding: 18,
+        ])
+        // inumbers[] (offset 64 = sizeof) is a flexible array member.
+        expectLayout(of: xfs_inumbers_req(), size: 64, alignment: 8, offsets: [\.hdr: 0])
+    }
 }

@@ -29,6 +29,7 @@ import Testing
 
     @Test func bulkstatAndScrub() {
         #expect(CXFS_XFS_IOC_BULKSTAT == 0x8040_587F)
+        #expect(CXFS_XFS_IOC_INUMBERS == 0x8040_5880)
         #expect(CXFS_XFS_IOC_SCRUB_METADATA == 0xC040_583C)
     }
 
@@ -42,5 +43,6 @@ import Testing
         #expect(CXFS_BLKSSZGET == 0x1268)
         #expect(CXFS_BLKPBSZGET == 0x127B)
         #expect(CXFS_BLKGETSIZE64 == 0x8008_1272)
+        #expect(CXFS_BLKREPORTZONE == 0xC010_1282)
     }
 }

@@ -15,6 +15,8 @@
 //     BIO dev=D daddr=A bbcount=N -> ok|NAME
 // Lines are written with one write() on an O_APPEND descriptor, so lines
 // of concurrent calls (threads or processes) never interleave.
+// XFS_IOC_HEALTH_MONITOR and XFS_IOC_HEALTH_FD_ON_MONITORED_FS go to the
+// health monitor emulation (healthmon_emulator.c), and REPORT feeds it.
 // See Tests/Emulator/README.md.
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -37,13 +39,12 @@
 #include <unistd.h>
 
 #include "CXFS.h"
+#include "emulator.h"
 
 #define XVM_XFS_SUPER_MAGIC 0x58465342u
 #define XVM_PROC_USER_INIT_INO 0xEFFFFFFDu /* inode of the initial user namespace */
 #define XVM_CAP_SYS_ADMIN 21
 #define XVM_SZ_1M (1u << 20)
-
-typedef int (*ioctl_fn)(int, unsigned long, ...);
 
 static ioctl_fn real_ioctl;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -51,6 +52,12 @@ static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static void find_real_ioctl(void)
 {
 	real_ioctl = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
+}
+
+ioctl_fn emu_real_ioctl(void)
+{
+	pthread_once(&real_once, find_real_ioctl);
+	return real_ioctl;
 }
 
 /* ---- logging ---- */
@@ -79,7 +86,7 @@ static int get_log_fd(void)
 }
 
 /* One line, one write(2) on an O_APPEND fd: atomic against other writers. */
-static void log_line(const char *fmt, ...)
+void log_line(const char *fmt, ...)
 {
 	int fd = get_log_fd();
 	if (fd < 0)
@@ -100,7 +107,7 @@ static void log_line(const char *fmt, ...)
 	} while (w < 0 && errno == EINTR);
 }
 
-static const char *errno_name(int e, char *buf, size_t len)
+const char *errno_name(int e, char *buf, size_t len)
 {
 	if (e == 0)
 		return "0";
@@ -115,7 +122,7 @@ static const char *errno_name(int e, char *buf, size_t len)
 
 /* Like the kernel's copies, fail with EFAULT on an unmapped (or, for the
  * copy-out, read-only) address instead of crashing. */
-static int copy_from_user(void *dst, const void *src, size_t len)
+int copy_from_user(void *dst, const void *src, size_t len)
 {
 	struct iovec local = { dst, len }, remote = { (void *)src, len };
 	ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
@@ -130,7 +137,7 @@ static int copy_from_user(void *dst, const void *src, size_t len)
 	return -EFAULT;
 }
 
-static int copy_to_user(void *dst, const void *src, size_t len)
+int copy_to_user(void *dst, const void *src, size_t len)
 {
 	struct iovec local = { (void *)src, len }, remote = { dst, len };
 	ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
@@ -146,7 +153,7 @@ static int copy_to_user(void *dst, const void *src, size_t len)
 }
 
 /* capable(CAP_SYS_ADMIN): the effective set, in the initial user namespace. */
-static int capable_sys_admin(void)
+int capable_sys_admin(void)
 {
 	struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
@@ -300,7 +307,7 @@ static int open_option_device(dev_t fs_dev, const char *option)
 }
 
 /* The cached O_DIRECT fd of device `role` of the filesystem fs_dev, or -errno. */
-static int device_fd(dev_t fs_dev, int role)
+int device_fd(dev_t fs_dev, int role)
 {
 	pthread_mutex_lock(&slot_lock);
 	for (int i = 0; i < nslots; i++) {
@@ -363,14 +370,14 @@ static void rest(uint32_t rest_us)
 		;
 }
 
-static int is_media_error(int e)
+int is_media_error(int e)
 {
 	/* BLK_STS_PROTECTION, BLK_STS_IOERR, BLK_STS_MEDIUM */
 	return e == EILSEQ || e == EIO || e == ENODATA;
 }
 
 /* Returns 0 or a negative errno, like the kernel function; *bios counts reads. */
-static int verify_media(dev_t fs_dev, struct xfs_verify_media *me, unsigned *bios)
+static int verify_media(int caller_fd, dev_t fs_dev, struct xfs_verify_media *me, unsigned *bios)
 {
 	me->me_ioerror = 0;
 
@@ -426,9 +433,11 @@ static int verify_media(dev_t fs_dev, struct xfs_verify_media *me, unsigned *bio
 			/* xfs_verify_media_error() */
 			if (me->me_start_daddr == daddr)
 				me->me_ioerror = (uint32_t)status;
-			if (is_media_error(status) && (me->me_flags & XFS_VERIFY_MEDIA_REPORT))
+			if (is_media_error(status) && (me->me_flags & XFS_VERIFY_MEDIA_REPORT)) {
 				log_line("REPORT dev=%u daddr=%llu bbcount=%u errno=%s", me->me_dev,
 					 (unsigned long long)daddr, bio_bbcount, errno_name(status, name, sizeof(name)));
+				healthmon_report_media(caller_fd, fs_dev, me->me_dev, daddr, bio_bbcount);
+			}
 			break;
 		}
 		daddr += bio_bbcount;
@@ -444,7 +453,7 @@ static int verify_media(dev_t fs_dev, struct xfs_verify_media *me, unsigned *bio
 }
 
 /* xfs_ioc_verify_media() */
-static int ioc_verify_media(dev_t fs_dev, struct xfs_verify_media *arg, struct xfs_verify_media *in,
+static int ioc_verify_media(int fd, dev_t fs_dev, struct xfs_verify_media *arg, struct xfs_verify_media *in,
 			    struct xfs_verify_media *out, unsigned *bios)
 {
 	if (!capable_sys_admin())
@@ -464,7 +473,7 @@ static int ioc_verify_media(dev_t fs_dev, struct xfs_verify_media *arg, struct x
 	default:
 		return -EINVAL;
 	}
-	int error = verify_media(fs_dev, out, bios);
+	int error = verify_media(fd, fs_dev, out, bios);
 	if (error)
 		return error;
 	if (copy_to_user(arg, out, sizeof(*out)))
@@ -474,7 +483,7 @@ static int ioc_verify_media(dev_t fs_dev, struct xfs_verify_media *arg, struct x
 
 /* Whether the kernel would send this ioctl to xfs_file_ioctl(): a regular
  * file or directory of an XFS filesystem, opened for real (not O_PATH). */
-static int is_xfs_file(int fd, dev_t *fs_dev)
+int is_xfs_file(int fd, dev_t *fs_dev)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -501,6 +510,12 @@ int ioctl(int fd, unsigned long request, ...)
 		errno = ENOSYS;
 		return -1;
 	}
+	if (request == (unsigned long)XFS_IOC_HEALTH_MONITOR || request == (unsigned long)XFS_IOC_HEALTH_FD_ON_MONITORED_FS) {
+		int handled = 0;
+		int ret = healthmon_ioctl(fd, request, arg, &handled);
+		if (handled)
+			return ret;
+	}
 	dev_t fs_dev;
 	if (request != (unsigned long)XFS_IOC_VERIFY_MEDIA || !is_xfs_file(fd, &fs_dev))
 		return real_ioctl(fd, request, arg);
@@ -510,7 +525,7 @@ int ioctl(int fd, unsigned long request, ...)
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
 	unsigned bios = 0;
-	int error = ioc_verify_media(fs_dev, arg, &in, &out, &bios);
+	int error = ioc_verify_media(fd, fs_dev, arg, &in, &out, &bios);
 
 	if (trace_level() >= 1) {
 		char n1[32], n2[32];

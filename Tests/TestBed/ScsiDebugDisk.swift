@@ -32,10 +32,13 @@ public final class ScsiDebugDisk: Sendable {
     /// Loads scsi_debug with one disk of `sizeMiB` (XFS needs more than 300 MB),
     /// runs `body`, and unloads it; unmount what is on it inside `body`
     /// (a `TestBed.with` on `device` does).
-    public static func with<T>(sizeMiB: Int = 320, sectorSize: Int = 512, isolation: isolated (any Actor)? = #isolation,
+    /// `parameters`: more of the module's, e.g. a host-managed zoned disk
+    /// (`zbc=managed zone_size_mb=16 zone_cap_mb=12 zone_nr_conv=0`).
+    public static func with<T>(sizeMiB: Int = 320, sectorSize: Int = 512, parameters: [String] = [],
+                               isolation: isolated (any Actor)? = #isolation,
                                _ body: (ScsiDebugDisk) async throws -> T) async throws -> T {
         if let reason = unavailableReason { throw TestBedError(reason) }
-        let disk = try load(sizeMiB: sizeMiB, sectorSize: sectorSize)
+        let disk = try load(sizeMiB: sizeMiB, sectorSize: sectorSize, parameters: parameters)
         let result: T
         do {
             result = try await body(disk)
@@ -52,10 +55,10 @@ public final class ScsiDebugDisk: Sendable {
         self.logicalSectorSize = logicalSectorSize
     }
 
-    static func load(sizeMiB: Int, sectorSize: Int) throws -> ScsiDebugDisk {
+    static func load(sizeMiB: Int, sectorSize: Int, parameters: [String]) throws -> ScsiDebugDisk {
         try runCommand(["modprobe", "sd_mod"]).check()
         try runCommand(["modprobe", "scsi_debug", "dev_size_mb=\(sizeMiB)", "sector_size=\(sectorSize)", "opts=0",
-                        "medium_error_count=0"]).check()
+                        "medium_error_count=0"] + parameters).check()
         // The sd driver names the disk a moment later; no udev needed (devtmpfs).
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {

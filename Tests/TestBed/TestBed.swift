@@ -174,6 +174,12 @@ public final class TestBed: Sendable {
     /// mount meets them.
     public func remount(options: [String] = []) throws {
         try unmount()
+        try mount(options: options)
+    }
+
+    /// Mounts the file system again after `unmount()` (to change it
+    /// unmounted in between, with xfs_db say).
+    public func mount(options: [String] = []) throws {
         let all = options + (log.map { ["logdev=\($0.device)"] } ?? []) + (realtime.map { ["rtdev=\($0.device)"] } ?? [])
         try runCommand(["mount", "-t", "xfs"] + (all.isEmpty ? [] : ["-o", all.joined(separator: ",")])
                            + [data.device, mountPoint]).check()

@@ -7,7 +7,8 @@ public struct TestBedOptions: Sendable {
     /// 512 or 4096: the loop devices' logical sector size (and mkfs -s size=).
     public var logicalSectorSize: Int = 512
     /// Extra mkfs.xfs arguments, split on spaces by the script. With a
-    /// realtime device, rmapbt=1 and reflink=1 are dropped (xfsprogs 6.1).
+    /// realtime device, rmapbt=1 and reflink=1 are dropped for mkfs.xfs
+    /// before xfsprogs 6.13 (Debian 12's 6.1).
     public var mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"]
     /// Size of an external log device in bytes (mkfs.xfs wants >= 64 MiB), or nil for an internal log.
     public var externalLogSize: UInt64? = nil
@@ -25,11 +26,14 @@ public struct TestBedOptions: Sendable {
     /// What the loop devices tell as `queue/rotational`; nil leaves the
     /// kernel's choice (a fault disk: not rotational).
     public var rotational: Bool? = nil
+    /// An existing block device to make the realtime device of (e.g. a zoned
+    /// `ScsiDebugDisk`), instead of `realtimeSize`. The caller owns the device.
+    public var realtimeDevice: String? = nil
 
     public init(size: UInt64 = 512 << 20, agCount: Int = 4, logicalSectorSize: Int = 512,
                 mkfsOptions: [String] = ["-m", "rmapbt=1,reflink=1"], externalLogSize: UInt64? = nil,
                 realtimeSize: UInt64? = nil, faultDisk: Bool = true, mkfsProgram: String? = nil,
-                dataDevice: String? = nil) {
+                dataDevice: String? = nil, realtimeDevice: String? = nil) {
         self.size = size
         self.agCount = agCount
         self.logicalSectorSize = logicalSectorSize
@@ -39,6 +43,7 @@ public struct TestBedOptions: Sendable {
         self.faultDisk = faultDisk
         self.mkfsProgram = mkfsProgram
         self.dataDevice = dataDevice
+        self.realtimeDevice = realtimeDevice
     }
 
     /// Arguments for `testbed up DIR` after DIR.
@@ -50,6 +55,7 @@ public struct TestBedOptions: Sendable {
         if !faultDisk { args.append("--no-faults") }
         if let rotational { args += ["--rotational", rotational ? "1" : "0"] }
         if let dataDevice { args += ["--device", dataDevice] }
+        if let realtimeDevice { args += ["--rt-device", realtimeDevice] }
         return args
     }
 }

@@ -94,6 +94,18 @@ public struct TestDisk: Sendable {
         return nil
     }
 
+    /// Remap on write: a write heals the failing sectors it covers, as a
+    /// drive remaps a bad sector when it is written (off by default).
+    public func remapOnWrite(_ on: Bool) throws { try writeToFile(control(), "remap-on-write \(on ? "on" : "off")\n") }
+
+    /// Bytes healed by writes since remap on write was first switched on.
+    public func remappedBytes() throws -> UInt64 {
+        for fields in try controlLines() where fields.count == 3 && fields[0] == "remap" {
+            return UInt64(fields[2]) ?? 0
+        }
+        throw TestBedError("no remap line in \(try control())")
+    }
+
     /// The fault table, in arming order.
     public func faults() throws -> [FaultRecord] {
         try controlLines().compactMap { fields in

@@ -24,6 +24,29 @@ enum Docs {
         String(decoding: try readWholeFile(path), as: UTF8.self)
     }
 
+    /// The folders of Sources/VerifyMedia: one per stage of the scan.
+    static func stageFolders() throws -> [String] {
+        let sources = RepoPaths.root + "/Sources/VerifyMedia"
+        return try FileManager.default.contentsOfDirectory(atPath: sources).filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: sources + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// A markdown section: from its heading to the next heading of the same
+    /// or a higher level.
+    static func section(_ heading: String, ofMarkdown text: String) -> String {
+        guard let start = text.range(of: "\n" + heading + "\n") else { return "" }
+        let level = heading.prefix { $0 == "#" }.count
+        var lines: [Substring] = []
+        for line in text[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            let hashes = line.prefix { $0 == "#" }.count
+            if hashes > 0, hashes <= level, line.dropFirst(hashes).hasPrefix(" ") { break }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     // MARK: --help
 
     /// `xfs_verify_media --help`.
@@ -222,6 +245,29 @@ enum Docs {
         #expect(fromMan == fromHelp, "man page \(fromMan.sorted()) vs --help \(fromHelp.sorted())")
     }
 
+    /// Watch mode has its own options: `watch --help` and the man page's
+    /// WATCH OPTIONS name the same ones, and the SYNOPSIS shows them.
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func watchOptionsAreTheManPages() throws {
+        let help = try runCommand([RepoPaths.binary, "watch", "--help"], timeout: .seconds(60)).check().stdout
+        let options = Docs.helpOptions(help)
+        #expect(options.count >= 14, "parsed too few options from watch --help: \(options.sorted())")
+        let page = try Docs.read(Docs.manPagePath)
+        let documented = Docs.tags(Docs.section("WATCH OPTIONS", of: page)).reduce(into: Set<String>()) { $0.formUnion(Docs.optionWords($1)) }
+        #expect(options == documented, "watch --help \(options.sorted()) vs WATCH OPTIONS \(documented.sorted())")
+        let synopsis = Docs.section("SYNOPSIS", of: page).map(Docs.plain).joined(separator: " ")
+        for option in options where option.hasPrefix("--") && !["--help", "--background"].contains(option) {
+            #expect(synopsis.contains(option), "\(option) is not in the SYNOPSIS")
+        }
+        let mounts = Docs.helpOptions(try runCommand([RepoPaths.binary, "watch-mounts", "--help"], timeout: .seconds(60)).check().stdout)
+        #expect(mounts == ["--dry-run", "-h", "--help"])
+        #expect(synopsis.contains("watch-mounts --dry-run"), "\(synopsis)")
+        // The watch's own exit values are the man page's.
+        let values = Docs.helpExitValues(help)
+        #expect(values == [0, 4, 8, 32], "\(values.sorted())")
+        #expect(Docs.manExitValues(page).contains(32))
+    }
+
     @Test func manPageHasTheSections() throws {
         let page = try Docs.read(Docs.manPagePath)
         for name in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "FILES", "EXAMPLES", "SEE ALSO"] {
@@ -269,6 +315,33 @@ enum Docs {
         }
     }
 
+    /// Every subcommand --help lists (besides scan) has its paragraph in the
+    /// man page's SUBCOMMANDS and an example in README and EXAMPLES; every
+    /// unit is in the man page's FILES and in README.
+    @Test(.enabled(if: binaryMissing == nil, Comment(rawValue: binaryMissing ?? "")))
+    func subcommandsAndUnitsAreDocumented() throws {
+        let help = try Docs.help()
+        let listed = help.split(separator: "\n").drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst()
+            .compactMap { $0.hasPrefix("  ") && !$0.hasPrefix("   ") ? $0.split(separator: " ").first.map(String.init) : nil }
+            .filter { $0.allSatisfy(\.isLowercase) }
+        #expect(Set(listed).isSuperset(of: ["scan", "status", "history"]), "\(help)")
+        let page = try Docs.read(Docs.manPagePath)
+        let subcommands = Docs.section("SUBCOMMANDS", of: page).map(Docs.plain)
+        let examples = Docs.section("EXAMPLES", of: page).map(Docs.plain).joined(separator: "\n")
+        let readme = try Docs.read(Docs.readmePath)
+        for name in ["status", "history"] {
+            #expect(subcommands.contains { $0.hasPrefix(name + " [") }, "man page SUBCOMMANDS lacks \(name)")
+            #expect(examples.contains("xfs_verify_media \(name) "), "man page EXAMPLES lacks \(name)")
+            #expect(readme.contains("xfs_verify_media \(name) "), "README lacks an example of \(name)")
+        }
+        let files = Docs.section("FILES", of: page).map(Docs.plain).joined(separator: " ")
+        for unit in Scheduled.units {
+            #expect(files.contains("/etc/systemd/system/" + unit), "man page FILES lacks \(unit)")
+            #expect(readme.contains(unit.replacingOccurrences(of: ".service", with: "").replacingOccurrences(of: ".timer", with: "")),
+                    "README lacks \(unit)")
+        }
+    }
+
     // MARK: README
 
     @Test func readmeTellsANewcomerWhatToRun() throws {
@@ -279,10 +352,30 @@ enum Docs {
         #expect(readme.contains("make uninstall"))
         #expect(readme.contains("make deb"))
         #expect(readme.contains("## Performance"))
-        for folder in ["Probe", "SpaceMap", "Plan", "Engines", "Pinpoint", "Owners", "Report", "Health", "Scan", "System",
-                       "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/", "cron/", "packaging/"] {
-            #expect(readme.contains(folder), "the source tree in README.md lacks \(folder)")
+        for phrase in ["xfs_verify_media watch", "--restore-from", "xfs_verify_media_watch_mounts.service", "xfs_healer"] {
+            #expect(readme.contains(phrase), "README.md does not tell about \(phrase)")
         }
+        let tree = Docs.section("## Source tree", ofMarkdown: readme)
+        for folder in try Docs.stageFolders() + ["CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/",
+                                                  "systemd/", "cron/", "packaging/", "scripts/", "schema/"] {
+            #expect(tree.contains(folder), "the source tree in README.md lacks \(folder)")
+        }
+    }
+
+    /// ARCHITECTURE.md places every folder of the library and states every
+    /// exit status the man page documents.
+    @Test func architectureCoversEveryStageAndExitStatus() throws {
+        let architecture = try Docs.read(RepoPaths.root + "/ARCHITECTURE.md")
+        for folder in try Docs.stageFolders() {
+            #expect(architecture.contains("`\(folder)/`"), "ARCHITECTURE.md does not place \(folder)/")
+        }
+        let table = Docs.section("### Exit status", ofMarkdown: architecture)
+        let values = Set(table.split(separator: "\n").compactMap { line -> Int? in
+            guard line.hasPrefix("| ") else { return nil }
+            return Int(line.dropFirst(2).prefix { $0.isNumber })
+        })
+        #expect(values == Docs.manExitValues(try Docs.read(Docs.manPagePath)), "exit values in ARCHITECTURE.md: \(values.sorted())")
+        #expect(architecture.contains("schema/xfs-verify-media-1.schema.json"))
     }
 
     /// Every subcommand of testbed/guest (as its --help lists them) is in

@@ -148,6 +148,7 @@ enum Packaging {
             "/usr/sbin/xfs_verify_media", "/usr/sbin/xfs_verify_media_all", "/etc/cron.d/xfs_verify_media",
             "/usr/share/bash-completion/completions/xfs_verify_media", "/usr/share/zsh/vendor-completions/_xfs_verify_media",
             "/usr/share/fish/vendor_completions.d/xfs_verify_media.fish", "/usr/share/doc/xfs-verify-media/copyright",
+            "/usr/lib/xfs_verify_media/xfs_verify_media_fail",
         ]
         expected.formUnion(Scheduled.units.map { "/usr/lib/systemd/system/" + $0 })
         expected.formUnion(manPages.map { "/usr/share/man/man\($0.split(separator: ".").last!)/\($0).gz" })

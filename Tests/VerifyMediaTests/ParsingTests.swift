@@ -109,9 +109,9 @@ struct ParsingTests {
     func progressEstimate() {
         // 100 MiB left; every verified byte took two bytes of reading (gaps,
         // retries); the disk reads 10 MiB/s: 20 s, not 5.
-        let left = ProgressDisplay.secondsLeft(remaining: 100 << 20, done: 50 << 20, read: 100 << 20, readRate: Double(10 << 20))
+        let left = ThroughputWindow.secondsLeft(remaining: 100 << 20, done: 50 << 20, read: 100 << 20, readRate: Double(10 << 20))
         #expect(left == 20)
-        #expect(ProgressDisplay.secondsLeft(remaining: 100 << 20, done: 0, read: 0, readRate: Double(10 << 20)) == 10)
-        #expect(ProgressDisplay.secondsLeft(remaining: 100 << 20, done: 1, read: 1, readRate: 0) == nil)
+        #expect(ThroughputWindow.secondsLeft(remaining: 100 << 20, done: 0, read: 0, readRate: Double(10 << 20)) == 10)
+        #expect(ThroughputWindow.secondsLeft(remaining: 100 << 20, done: 1, read: 1, readRate: 0) == nil)
     }
 }

@@ -164,6 +164,9 @@ struct DeviceReport: Decodable {
     let path: String
     let dev: String
     let logicalSectorSize: Int
+    /// This device's part of the block device at `path`.
+    let sectionStartDaddr: UInt64?
+    let sectionEndDaddr: UInt64?
     let bytesPlanned: UInt64
     let bytesVerified: UInt64
     let bytesRead: UInt64
@@ -403,7 +406,7 @@ func fsmapRow(_ rows: [FsmapRow], _ owner: String, atLeast length: UInt64 = 4096
     return row
 }
 
-/// The exit status bits of the contract (DESIGN.md).
+/// The exit status bits of the contract (ARCHITECTURE.md).
 enum ExitBit {
     static let media: Int32 = 1
     static let fileData: Int32 = 2

@@ -15,7 +15,11 @@ enum Scheduled {
     static var unitDirectory: String { RepoPaths.root + "/systemd" }
     static var allScript: String { RepoPaths.root + "/scripts/xfs_verify_media_all" }
     static let units = ["xfs_verify_media@.service", "xfs_verify_media@.timer",
-                        "xfs_verify_media_all.service", "xfs_verify_media_all.timer"]
+                        "xfs_verify_media_all.service", "xfs_verify_media_all.timer",
+                        "xfs_verify_media_continue@.service", "xfs_verify_media_continue@.timer",
+                        "xfs_verify_media_fail@.service",
+                        "xfs_verify_media_watch@.service", "xfs_verify_media_watch_mounts.service"]
+    static var failScript: String { RepoPaths.root + "/scripts/xfs_verify_media_fail" }
 
     static let binaryMissing: String? =
         access(RepoPaths.binary, X_OK) == 0 ? nil : "\(RepoPaths.binary) is not built (swift build)"
@@ -125,6 +129,12 @@ enum Scheduled {
         "/etc/systemd/system/xfs_verify_media@.timer": 0o644,
         "/etc/systemd/system/xfs_verify_media_all.service": 0o644,
         "/etc/systemd/system/xfs_verify_media_all.timer": 0o644,
+        "/etc/systemd/system/xfs_verify_media_continue@.service": 0o644,
+        "/etc/systemd/system/xfs_verify_media_continue@.timer": 0o644,
+        "/etc/systemd/system/xfs_verify_media_fail@.service": 0o644,
+        "/usr/local/lib/xfs_verify_media/xfs_verify_media_fail": 0o755,
+        "/etc/systemd/system/xfs_verify_media_watch@.service": 0o644,
+        "/etc/systemd/system/xfs_verify_media_watch_mounts.service": 0o644,
         "/etc/cron.d/xfs_verify_media": 0o644,
     ]
 
@@ -174,8 +184,16 @@ enum Scheduled {
                           "/usr/share/fish/vendor_completions.d/xfs_verify_media.fish",
                           "/usr/lib/systemd/system/xfs_verify_media@.service", "/usr/lib/systemd/system/xfs_verify_media@.timer",
                           "/usr/lib/systemd/system/xfs_verify_media_all.service", "/usr/lib/systemd/system/xfs_verify_media_all.timer",
+                          "/usr/lib/systemd/system/xfs_verify_media_continue@.service",
+                          "/usr/lib/systemd/system/xfs_verify_media_continue@.timer",
+                          "/usr/lib/systemd/system/xfs_verify_media_fail@.service", "/usr/lib/xfs_verify_media/xfs_verify_media_fail",
+                          "/usr/lib/systemd/system/xfs_verify_media_watch@.service",
+                          "/usr/lib/systemd/system/xfs_verify_media_watch_mounts.service",
                           "/etc/cron.d/xfs_verify_media"]))
-        for unit in ["xfs_verify_media@.service", "xfs_verify_media_all.service"] {
+        #expect(try Scheduled.read(root + "/usr/lib/systemd/system/xfs_verify_media_fail@.service")
+                    .contains("ExecStart=/usr/lib/xfs_verify_media/xfs_verify_media_fail "))
+        for unit in ["xfs_verify_media@.service", "xfs_verify_media_all.service", "xfs_verify_media_continue@.service",
+                     "xfs_verify_media_watch@.service", "xfs_verify_media_watch_mounts.service"] {
             let text = try Scheduled.read(root + "/usr/lib/systemd/system/" + unit)
             #expect(text.contains("ExecStart=/usr/sbin/"), "\(unit)")
             #expect(!text.contains("/usr/local/"), "\(unit) still names /usr/local")
@@ -201,7 +219,11 @@ enum Scheduled {
         let environment = ["MANPATH": root + "/usr/local/share/man"]
         let instances = ["xfs_verify_media@srv-data.service", "xfs_verify_media@srv-data.timer",
                          "xfs_verify_media@-.service", "xfs_verify_media@var-tmp-my\\x2ddisk.service",
-                         "xfs_verify_media_all.service", "xfs_verify_media_all.timer"]
+                         "xfs_verify_media_all.service", "xfs_verify_media_all.timer",
+                         "xfs_verify_media_continue@srv-data.service", "xfs_verify_media_continue@srv-data.timer",
+                         "xfs_verify_media_fail@srv-data.service",
+                         "xfs_verify_media_watch@srv-data.service", "xfs_verify_media_watch@-.service",
+                         "xfs_verify_media_watch_mounts.service"]
         let templates = Scheduled.units.map { root + "/etc/systemd/system/" + $0 }
         for arguments in instances.map({ [$0] }) + [templates] {
             let run = try runCommand(["systemd-analyze", "verify", "--root=\(root)"] + arguments,
@@ -245,10 +267,12 @@ enum Scheduled {
             #expect(words[index + 1] == value, "\(option): \(exec)")
         }
         #expect(words.contains("--interval"))
+        #expect(words.dropLast().last == "$XVM_OPTIONS", "options from /etc/default/xfs_verify_media or a drop-in: \(exec)")
+        #expect(try Scheduled.values("OnFailure", in: unit) == ["xfs_verify_media_fail@%i.service"])
 
         let settings = Dictionary(try Scheduled.settings(unit).map { ($0.key, $0.value) }) { first, _ in first }
         let expected: [String: String] = [
-            "Type": "oneshot", "ProtectSystem": "strict", "ProtectHome": "read-only", "PrivateTmp": "no",
+            "Type": "notify", "ProtectSystem": "strict", "ProtectHome": "read-only", "PrivateTmp": "no",
             "PrivateDevices": "no", "DevicePolicy": "closed", "DeviceAllow": "block-* r", "NoNewPrivileges": "yes",
             "PrivateNetwork": "yes", "RestrictAddressFamilies": "AF_UNIX", "Nice": "19", "IOSchedulingClass": "idle",
             "ConditionACPower": "true", "ConditionPathIsMountPoint": "%f", "ReadWritePaths": "/var/lib/xfs_verify_media",
@@ -268,6 +292,47 @@ enum Scheduled {
                 "the detached copy of the mount needs open_tree, after the @mount group is denied")
         #expect(settings["CPUSchedulingPolicy"] == "batch" || settings["CPUSchedulingPolicy"] == "idle")
         #expect(settings["CPUQuota"] != nil)
+    }
+
+    /// The watch unit: sees the filesystem as it is mounted (read-write, no
+    /// remount, no bind mount, no private /tmp), reads block devices, skips
+    /// itself when another monitor (xfs_healer) holds the filesystem, and
+    /// does not restart into the same refusal.
+    @Test func watchUnitKeepsItsChoices() throws {
+        let unit = "xfs_verify_media_watch@.service"
+        let exec = try #require(try Scheduled.values("ExecStart", in: unit).first).split(separator: " ").map(String.init)
+        #expect(Array(exec.prefix(2)) == ["/usr/local/sbin/xfs_verify_media", "watch"] && exec.last == "%f", "\(exec)")
+        #expect(try Scheduled.values("ExecCondition", in: unit) == ["/usr/local/sbin/xfs_verify_media watch --check %f"])
+        let settings = Dictionary(try Scheduled.settings(unit).map { ($0.key, $0.value) }) { first, _ in first }
+        let expected: [String: String] = [
+            "Type": "exec", "ProtectSystem": "no", "ProtectHome": "no", "PrivateTmp": "no", "PrivateDevices": "no",
+            "DevicePolicy": "closed", "DeviceAllow": "block-* r", "RestrictAddressFamilies": "AF_UNIX", "PrivateNetwork": "yes",
+            "Restart": "on-failure", "RestartPreventExitStatus": "8 32", "ConditionPathIsMountPoint": "%f",
+            "StateDirectory": "xfs_verify_media", "NoNewPrivileges": "yes",
+            "CapabilityBoundingSet": "CAP_SYS_ADMIN CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE CAP_FOWNER",
+        ]
+        for (key, value) in expected { #expect(settings[key] == value, "\(key)=\(settings[key] ?? "(unset)")") }
+        for key in ["BindPaths", "BindReadOnlyPaths", "DynamicUser", "TemporaryFileSystem", "RequiresMountsFor", "ReadOnlyPaths",
+                    "RootDirectory"] {
+            #expect(settings[key] == nil, "\(key)= would pin, remount or hide the watched filesystem")
+        }
+        let starter = "xfs_verify_media_watch_mounts.service"
+        #expect(try Scheduled.values("ExecStart", in: starter) == ["/usr/local/sbin/xfs_verify_media watch-mounts"])
+        #expect(try Scheduled.values("SystemCallFilter", in: starter).last == "fanotify_init fanotify_mark")
+        #expect(try Scheduled.values("CapabilityBoundingSet", in: starter) == ["CAP_SYS_ADMIN"])
+    }
+
+    /// Every option the watch units pass exists in `watch --help`.
+    @Test(.enabled(if: Scheduled.binaryMissing == nil, Comment(rawValue: Scheduled.binaryMissing ?? "")))
+    func watchUnitOptionsExist() throws {
+        let help = try runCommand([RepoPaths.binary, "watch", "--help"]).check()
+        let options = Docs.helpOptions(help.stdout)
+        for key in ["ExecStart", "ExecCondition"] {
+            for word in try Scheduled.values(key, in: "xfs_verify_media_watch@.service").flatMap({ $0.split(separator: " ") })
+            where word.hasPrefix("-") {
+                #expect(options.contains(String(word)), "\(key) passes \(word), which watch --help does not list")
+            }
+        }
     }
 
     @Test func timersAreMonthlyAndPersistent() throws {

@@ -59,8 +59,13 @@ struct UnreadableInodeTests {
         #expect(owner.inodeUnreadable == true, "\(owner)")
         #expect(owner.generation == nil && owner.unlinked != true, "\(owner)")
         #expect(owner.fork == "data" && owner.fileOffset == 4096 && owner.length == 512, "\(owner)")
-        // The inode's own sector is the inode chunk's bad range; nothing else is an error.
-        #expect(report.badRange(damage.inodeSector)?.owners.map(\.key) == [.metadata("inodes")], "\(run)")
+        // The inode's own sector is the inode chunk's bad range, which names
+        // the file whose inode it holds; nothing else is an error.
+        let chunk = try #require(report.badRange(damage.inodeSector), "\(run)")
+        #expect(chunk.owners.map(\.key) == [.metadata("inodes"), .file(inode: damage.inode, fork: "inode", offset: nil, length: 512)],
+                "\(chunk.owners)")
+        #expect(chunk.owners.last.map { Set($0.names) } == Set(damage.names), "\(chunk.owners)")
+        #expect(chunk.owners.last?.inodeUnreadable == true, "\(chunk.owners)")
         #expect(report.errors ?? [] == [], "\(run)")
         if Harness.jsonschemaPython != nil {
             let errors = try ReportTests().schemaErrors([run.stdout])
@@ -72,6 +77,7 @@ struct UnreadableInodeTests {
         for name in damage.names {
             #expect(lines.contains("\(name) (inode \(damage.inode) unreadable): media error at data offset 4096 length 512 (EIO)"),
                     "\(text)")
+            #expect(lines.contains("\(name) (inode \(damage.inode) unreadable): media error in its inode (EIO)"), "\(text)")
         }
         #expect(!text.stdout.contains("error:"), "\(text)")
     }
@@ -91,6 +97,28 @@ struct UnreadableInodeTests {
                                         mkfsProgram: SidUserland.mkfs)) { bed in
             let damage = try Self.damageFileAndInode(bed)
             try Self.expectNamedAndUnreadable(bed, damage)
+        }
+    }
+
+    /// What xfs_scrub reports as "inode N (AG/AGINO) inode record: Input/output
+    /// error" (bench/: peers): here the file whose inode it is, by name.
+    @Test("an inode in use hit alone: its file is named from the inode chunk's bad range, free inodes there are not")
+    func inodeAloneNamesItsFile() throws {
+        try TestBed.with { bed in
+            var damage = try Self.damageFileAndInode(bed)
+            // Only the inode, and the free inode after it: the data reads fine.
+            try bed.data.clearFaults()
+            damage = Damage(inode: damage.inode, data: damage.data,
+                            inodeSector: DaddrRange(damage.inodeSector.start, damage.inodeSector.start + 2), names: damage.names)
+            try bed.data.arm(.eio, offset: damage.inodeSector.start * 512, length: damage.inodeSector.bytes)
+            let (run, report) = try scanJSON(bed)
+            #expect(run.status == ExitBit.media, "\(run)")
+            #expect(report.badRanges.map(\.daddrs) == [damage.inodeSector], "\(run)")
+            let owners = try #require(report.badRanges.first?.owners)
+            #expect(owners.map(\.key) == [.metadata("inodes"), .file(inode: damage.inode, fork: "inode", offset: nil, length: 512)],
+                    "\(owners)")
+            #expect(owners.last.map { Set($0.names) } == Set(damage.names) && owners.last?.inodeUnreadable == true, "\(owners)")
+            #expect(report.summary.filesAffected == 1 && report.summary.metadataAffected == 1, "\(run)")
         }
     }
 }

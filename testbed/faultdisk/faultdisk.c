@@ -29,10 +29,15 @@
 //                            BASE_US + US_PER_GIB per GiB of the distance,
 //                            holding up every read behind it
 //   seek off                 no seek model (the default)
+//   remap-on-write on|off    "on": a write heals the sectors it covers, as a
+//                            drive remaps a bad sector when it is written:
+//                            the written bytes leave every failing fault
+//                            (eio, errno:, flaky), which shrink or split;
+//                            "off" (the default): writes change nothing
 // Reading control gives one line per fault:
 //   ID KIND START LEN READS FAILURES
 // then, with the seek model on, `seek BASE_US US_PER_GIB SEEKS WAITED_US`,
-// and last `total READS BYTES`.
+// then `total READS BYTES` and last `remap on|off BYTES` (bytes healed).
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
 
@@ -73,6 +78,8 @@ static struct {
 	pthread_mutex_t head_lock;
 	unsigned seek_base_us, seek_us_per_gib;
 	uint64_t seek_near, head, seeks, seek_waited_us;
+	int remap_on_write;
+	uint64_t remapped_bytes;
 } disk = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1, .head_lock = PTHREAD_MUTEX_INITIALIZER,
 	   .seek_near = 64ULL << 20 };
 
@@ -210,6 +217,38 @@ static int add_fault(const char *kind, uint64_t start, uint64_t len)
 	return ret;
 }
 
+/* A write of [off, off + len) with remap-on-write: the failing faults give
+ * up the written bytes. Called with disk.lock held. */
+static void remap_written(uint64_t off, uint64_t len)
+{
+	for (unsigned i = 0; i < disk.nfaults; i++) {
+		struct fault *f = &disk.faults[i];
+		if (f->kind == FAULT_SLOW || !overlaps(f, off, len))
+			continue;
+		uint64_t end = f->start + f->len, cut_start = off > f->start ? off : f->start;
+		uint64_t cut_end = off + len < end ? off + len : end;
+		disk.remapped_bytes += cut_end - cut_start;
+		if (cut_start > f->start && cut_end < end && disk.nfaults < MAX_FAULTS) {
+			/* The write hit the middle: the fault splits in two. */
+			struct fault tail = *f;
+			tail.id = disk.next_id++;
+			tail.start = cut_end;
+			tail.len = end - cut_end;
+			f->len = cut_start - f->start;
+			disk.faults[disk.nfaults++] = tail;
+		} else if (cut_start > f->start) {
+			f->len = cut_start - f->start;
+		} else if (cut_end < end) {
+			f->start = cut_end;
+			f->len = end - cut_end;
+		} else {
+			/* Healed entirely. */
+			disk.faults[i] = disk.faults[--disk.nfaults];
+			i--;
+		}
+	}
+}
+
 static int run_command(char *line)
 {
 	char kind[32];
@@ -234,6 +273,12 @@ static int run_command(char *line)
 	}
 	if (strncmp(line, "seek ", 5) == 0)
 		return set_seek_model(line);
+	if (strcmp(line, "remap-on-write on") == 0 || strcmp(line, "remap-on-write off") == 0) {
+		pthread_mutex_lock(&disk.lock);
+		disk.remap_on_write = strcmp(line, "remap-on-write on") == 0;
+		pthread_mutex_unlock(&disk.lock);
+		return 0;
+	}
 	if (sscanf(line, "%31s %" SCNu64 " %" SCNu64, kind, &start, &len) == 3)
 		return add_fault(kind, start, len);
 	return -EINVAL;
@@ -241,7 +286,7 @@ static int run_command(char *line)
 
 static char *control_text(size_t *lenp)
 {
-	size_t cap = 384 + (size_t)disk.nfaults * 128, used = 0;
+	size_t cap = 640 + (size_t)disk.nfaults * 128, used = 0;
 	char *text = malloc(cap);
 	if (!text)
 		return NULL;
@@ -261,6 +306,8 @@ static char *control_text(size_t *lenp)
 					 base, per_gib, seeks, waited);
 	used += (size_t)snprintf(text + used, cap - used, "total %" PRIu64 " %" PRIu64 "\n",
 				 disk.total_reads, disk.total_bytes);
+	used += (size_t)snprintf(text + used, cap - used, "remap %s %" PRIu64 "\n",
+				 disk.remap_on_write ? "on" : "off", disk.remapped_bytes);
 	pthread_mutex_unlock(&disk.lock);
 	*lenp = used;
 	return text;
@@ -370,6 +417,12 @@ static int fd_write(const char *path, const char *buf, size_t size, off_t off,
 		if ((uint64_t)off + size > disk.size)
 			return -ENOSPC;
 		ssize_t n = pwrite(disk.image_fd, buf, size, off);
+		if (n > 0) {
+			pthread_mutex_lock(&disk.lock);
+			if (disk.remap_on_write)
+				remap_written((uint64_t)off, (uint64_t)n);
+			pthread_mutex_unlock(&disk.lock);
+		}
 		return n < 0 ? -errno : (int)n;
 	}
 	if (strcmp(path, CONTROL) == 0) {

@@ -18,9 +18,12 @@
 #include <linux/ioctl.h>
 #include <linux/fs.h>
 #include <linux/fsmap.h>
+#include <linux/blkzoned.h>
 #include <linux/fiemap.h>
+#include <linux/fanotify.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/xattr.h>
 
 /* ---- XFS_IOC_FSGEOMETRY: struct xfs_fsop_geom (v5, 256 bytes) ---- */
 struct xfs_fsop_geom {
@@ -204,10 +207,29 @@ struct xfs_bulkstat_req {
 	struct xfs_bulkstat bulkstat[];
 };
 
+/* XFS_IOC_INUMBERS: which inodes of each 64-inode group are allocated,
+ * from the inode btree (not the inode chunks themselves). */
+struct xfs_inumbers {
+	uint64_t xi_startino;	/* first inode number of the group */
+	uint64_t xi_allocmask;	/* bit N: xi_startino + N is allocated */
+	uint8_t xi_alloccount;
+	uint8_t xi_version;	/* XFS_INUMBERS_VERSION_V5 */
+	uint8_t xi_padding[6];
+};
+
+struct xfs_inumbers_req {
+	struct xfs_bulk_ireq hdr;
+	struct xfs_inumbers inumbers[];
+};
+
+#define XFS_INUMBERS_VERSION_V5	(5)
+
 #define XFS_BULK_IREQ_AGNO	(1U << 0)
 #define XFS_BULK_IREQ_SPECIAL	(1U << 1)
 #define XFS_BULK_IREQ_NREXT64	(1U << 2)
 #define XFS_BULK_IREQ_METADIR	(1U << 3)
+
+#define XFS_BULK_IREQ_SPECIAL_ROOT	1	/* ino with XFS_BULK_IREQ_SPECIAL */
 
 /* ---- online scrub and repair ---- */
 struct xfs_scrub_metadata {
@@ -218,6 +240,91 @@ struct xfs_scrub_metadata {
 	__u32 sm_agno;
 	__u64 sm_reserved[5];
 };
+
+#define XFS_SCRUB_TYPE_PROBE		0
+#define XFS_SCRUB_TYPE_SB		1
+#define XFS_SCRUB_TYPE_AGF		2
+#define XFS_SCRUB_TYPE_AGFL		3
+#define XFS_SCRUB_TYPE_AGI		4
+#define XFS_SCRUB_TYPE_BNOBT		5
+#define XFS_SCRUB_TYPE_CNTBT		6
+#define XFS_SCRUB_TYPE_INOBT		7
+#define XFS_SCRUB_TYPE_FINOBT		8
+#define XFS_SCRUB_TYPE_RMAPBT		9
+#define XFS_SCRUB_TYPE_REFCNTBT		10
+#define XFS_SCRUB_TYPE_INODE		11
+#define XFS_SCRUB_TYPE_BMBTD		12
+#define XFS_SCRUB_TYPE_BMBTA		13
+#define XFS_SCRUB_TYPE_BMBTC		14
+#define XFS_SCRUB_TYPE_DIR		15
+#define XFS_SCRUB_TYPE_XATTR		16
+#define XFS_SCRUB_TYPE_SYMLINK		17
+#define XFS_SCRUB_TYPE_PARENT		18
+#define XFS_SCRUB_TYPE_RTBITMAP		19
+#define XFS_SCRUB_TYPE_RTSUM		20
+#define XFS_SCRUB_TYPE_UQUOTA		21
+#define XFS_SCRUB_TYPE_GQUOTA		22
+#define XFS_SCRUB_TYPE_PQUOTA		23
+#define XFS_SCRUB_TYPE_FSCOUNTERS	24
+#define XFS_SCRUB_TYPE_QUOTACHECK	25
+#define XFS_SCRUB_TYPE_NLINKS		26
+#define XFS_SCRUB_TYPE_HEALTHY		27
+#define XFS_SCRUB_TYPE_DIRTREE		28
+#define XFS_SCRUB_TYPE_METAPATH		29
+#define XFS_SCRUB_TYPE_RGSUPER		30
+#define XFS_SCRUB_TYPE_RTRMAPBT		31
+#define XFS_SCRUB_TYPE_RTREFCBT		32
+#define XFS_SCRUB_TYPE_NR		33
+
+#define XFS_SCRUB_IFLAG_REPAIR		(1u << 0)	/* i: repair this metadata */
+#define XFS_SCRUB_OFLAG_CORRUPT		(1u << 1)	/* o: needs repair */
+#define XFS_SCRUB_OFLAG_PREEN		(1u << 2)	/* o: could be optimized */
+#define XFS_SCRUB_OFLAG_XFAIL		(1u << 3)	/* o: cross-referencing failed */
+#define XFS_SCRUB_OFLAG_XCORRUPT	(1u << 4)	/* o: disagrees with other metadata */
+#define XFS_SCRUB_OFLAG_INCOMPLETE	(1u << 5)	/* o: could not check everything */
+#define XFS_SCRUB_OFLAG_WARNING		(1u << 6)	/* o: looks suspicious */
+#define XFS_SCRUB_OFLAG_NO_REPAIR_NEEDED (1u << 7)	/* o: repair asked, nothing to do */
+#define XFS_SCRUB_IFLAG_FORCE_REBUILD	(1u << 8)	/* i: rebuild even if fine */
+
+/* ---- what is sick: health monitor masks, also in geometry and bulkstat ---- */
+#define XFS_FSOP_GEOM_SICK_COUNTERS	(1 << 0)	/* summary counters */
+#define XFS_FSOP_GEOM_SICK_UQUOTA	(1 << 1)	/* user quota */
+#define XFS_FSOP_GEOM_SICK_GQUOTA	(1 << 2)	/* group quota */
+#define XFS_FSOP_GEOM_SICK_PQUOTA	(1 << 3)	/* project quota */
+#define XFS_FSOP_GEOM_SICK_RT_BITMAP	(1 << 4)	/* realtime bitmap */
+#define XFS_FSOP_GEOM_SICK_RT_SUMMARY	(1 << 5)	/* realtime summary */
+#define XFS_FSOP_GEOM_SICK_QUOTACHECK	(1 << 6)	/* quota counts */
+#define XFS_FSOP_GEOM_SICK_NLINKS	(1 << 7)	/* inode link counts */
+#define XFS_FSOP_GEOM_SICK_METADIR	(1 << 8)	/* metadata directory */
+#define XFS_FSOP_GEOM_SICK_METAPATH	(1 << 9)	/* metadir tree path */
+
+#define XFS_AG_GEOM_SICK_SB		(1 << 0)	/* superblock */
+#define XFS_AG_GEOM_SICK_AGF		(1 << 1)	/* AGF header */
+#define XFS_AG_GEOM_SICK_AGFL		(1 << 2)	/* AGFL header */
+#define XFS_AG_GEOM_SICK_AGI		(1 << 3)	/* AGI header */
+#define XFS_AG_GEOM_SICK_BNOBT		(1 << 4)	/* free space by block */
+#define XFS_AG_GEOM_SICK_CNTBT		(1 << 5)	/* free space by length */
+#define XFS_AG_GEOM_SICK_INOBT		(1 << 6)	/* inode index */
+#define XFS_AG_GEOM_SICK_FINOBT		(1 << 7)	/* free inode index */
+#define XFS_AG_GEOM_SICK_RMAPBT		(1 << 8)	/* reverse mappings */
+#define XFS_AG_GEOM_SICK_REFCNTBT	(1 << 9)	/* reference counts */
+#define XFS_AG_GEOM_SICK_INODES		(1 << 10)	/* bad inodes were seen */
+
+#define XFS_RTGROUP_GEOM_SICK_SUPER	(1U << 0)	/* superblock */
+#define XFS_RTGROUP_GEOM_SICK_BITMAP	(1U << 1)	/* rtbitmap */
+#define XFS_RTGROUP_GEOM_SICK_SUMMARY	(1U << 2)	/* rtsummary */
+#define XFS_RTGROUP_GEOM_SICK_RMAPBT	(1U << 3)	/* reverse mappings */
+#define XFS_RTGROUP_GEOM_SICK_REFCNTBT	(1U << 4)	/* reference counts */
+
+#define XFS_BS_SICK_INODE	(1 << 0)	/* inode core */
+#define XFS_BS_SICK_BMBTD	(1 << 1)	/* data fork */
+#define XFS_BS_SICK_BMBTA	(1 << 2)	/* attr fork */
+#define XFS_BS_SICK_BMBTC	(1 << 3)	/* cow fork */
+#define XFS_BS_SICK_DIR		(1 << 4)	/* directory */
+#define XFS_BS_SICK_XATTR	(1 << 5)	/* extended attributes */
+#define XFS_BS_SICK_SYMLINK	(1 << 6)	/* symbolic link remote target */
+#define XFS_BS_SICK_PARENT	(1 << 7)	/* parent pointers */
+#define XFS_BS_SICK_DIRTREE	(1 << 8)	/* directory tree structure */
 
 /* ---- health monitor (Linux 7.0) ---- */
 struct xfs_health_monitor {
@@ -288,6 +395,13 @@ struct xfs_health_monitor_event {
 #define XFS_HEALTH_MONITOR_TYPE_DIOWRITE	11
 #define XFS_HEALTH_MONITOR_TYPE_DATALOST	12
 
+#define XFS_HEALTH_SHUTDOWN_META_IO_ERROR	(1u << 0)
+#define XFS_HEALTH_SHUTDOWN_LOG_IO_ERROR	(1u << 1)
+#define XFS_HEALTH_SHUTDOWN_FORCE_UMOUNT	(1u << 2)
+#define XFS_HEALTH_SHUTDOWN_CORRUPT_INCORE	(1u << 3)
+#define XFS_HEALTH_SHUTDOWN_CORRUPT_ONDISK	(1u << 4)
+#define XFS_HEALTH_SHUTDOWN_DEVICE_REMOVED	(1u << 5)
+
 /* ---- XFS_IOC_VERIFY_MEDIA (Linux 7.0) ---- */
 enum xfs_device {
 	XFS_DEV_DATA = 1,
@@ -308,6 +422,42 @@ struct xfs_verify_media {
 
 #define XFS_VERIFY_MEDIA_REPORT	(1 << 0)
 
+/* ---- fanotify mount events (Linux 6.15, include/uapi/linux/fanotify.h);
+ * the distribution's <linux/fanotify.h> may predate them ---- */
+#ifndef FAN_REPORT_MNT
+#define FAN_REPORT_MNT		0x00004000	/* fanotify_init: report mount events */
+#endif
+#ifndef FAN_MARK_MNTNS
+#define FAN_MARK_MNTNS		0x00000110	/* fanotify_mark: the object is a mount namespace */
+#endif
+#ifndef FAN_MNT_ATTACH
+#define FAN_MNT_ATTACH		0x01000000	/* a mount was attached */
+#endif
+#ifndef FAN_MNT_DETACH
+#define FAN_MNT_DETACH		0x02000000	/* a mount was detached */
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_MNT
+#define FAN_EVENT_INFO_TYPE_MNT	7
+struct fanotify_event_info_mnt {
+	struct fanotify_event_info_header hdr;
+	__u64 mnt_id;		/* unique mount id (statx STATX_MNT_ID_UNIQUE) */
+};
+#endif
+
+/* statx(2): the unique 64-bit mount id that fanotify reports (Linux 6.8,
+ * include/uapi/linux/stat.h); stx_mnt_id holds it when asked for. */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE	0x00004000U
+#endif
+
+/* The unique mount id of the mount at `path` (not following a final
+ * symlink), or 0 with errno set. */
+__u64 CXFS_unique_mount_id(const char *path);
+
+/* fanotify_init(2) and fanotify_mark(2) (glibc wraps both in <sys/fanotify.h>). */
+int CXFS_fanotify_init(unsigned int flags, unsigned int event_f_flags);
+int CXFS_fanotify_mark(int fd, unsigned int flags, __u64 mask, int dirfd, const char *path);
+
 /* ---- ioctl numbers, from the kernel's macros ---- */
 #define XFS_IOC_FSGEOMETRY		_IOR('X', 126, struct xfs_fsop_geom)
 #define XFS_IOC_AG_GEOMETRY		_IOWR('X', 61, struct xfs_ag_geometry)
@@ -323,6 +473,7 @@ struct xfs_verify_media {
 #define XFS_IOC_FD_TO_HANDLE		_IOWR('X', 106, struct xfs_fsop_handlereq)
 #define XFS_IOC_OPEN_BY_HANDLE		_IOWR('X', 107, struct xfs_fsop_handlereq)
 #define XFS_IOC_BULKSTAT		_IOR('X', 127, struct xfs_bulkstat_req)
+#define XFS_IOC_INUMBERS		_IOR('X', 128, struct xfs_inumbers_req)
 
 extern const unsigned long CXFS_FS_IOC_GETFSMAP;
 extern const unsigned long CXFS_FS_IOC_GETVERSION;
@@ -342,6 +493,8 @@ extern const unsigned long CXFS_XFS_IOC_PATH_TO_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_FD_TO_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_OPEN_BY_HANDLE;
 extern const unsigned long CXFS_XFS_IOC_BULKSTAT;
+extern const unsigned long CXFS_XFS_IOC_INUMBERS;
+extern const unsigned long CXFS_FICLONERANGE;
 
 /* open(2) flags glibc only exposes with _GNU_SOURCE. */
 extern const int CXFS_O_DIRECT;
@@ -351,6 +504,9 @@ extern const int CXFS_O_NOATIME;
 extern const unsigned long CXFS_BLKSSZGET;
 extern const unsigned long CXFS_BLKPBSZGET;
 extern const unsigned long CXFS_BLKGETSIZE64;
+/* Zoned block devices (<linux/blkzoned.h>: struct blk_zone_report and
+ * struct blk_zone, 512-byte sectors): where each zone is written up to. */
+extern const unsigned long CXFS_BLKREPORTZONE;
 
 extern const __u64 CXFS_XFS_FMR_OWN_FREE;
 extern const __u64 CXFS_XFS_FMR_OWN_UNKNOWN;

@@ -7,6 +7,7 @@ extension Checkpoint {
     func resumption(of device: BlockDevice, lanes: [Lane]) -> DeviceResumption {
         guard let mark = devices.first(where: { $0.role == device.role }) else { return DeviceResumption() }
         var resumption = DeviceResumption()
+        resumption.settledBytes = mark.bytesPlanned
         var settled: [ByteRange] = []
         for (index, lane) in mark.lanes.enumerated() where index < lanes.count {
             resumption.resumeFrom[index] = lane.verifiedUpTo

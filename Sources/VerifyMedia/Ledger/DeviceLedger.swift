@@ -41,6 +41,7 @@ final class DeviceLedger: ScanSink {
         }
         var findings = FindingsBook(device: device.role)
         for bad in resumption.bad { findings.addBad(bad.range, bad.error, reportedToKernel: bad.reportedToKernel) }
+        progress.bad.store(resumption.bad.reduce(0) { $0 + $1.range.count }, ordering: .relaxed)
         for flaky in resumption.flaky { findings.addFlaky(flaky.range, flaky.error) }
         state = Mutex(State(books: books, findings: findings, retries: retries))
         if lanes.isEmpty { progress.planningFinished.store(true, ordering: .releasing) }
@@ -131,7 +132,8 @@ final class DeviceLedger: ScanSink {
     }
 
     func bad(_ range: ByteRange, _ error: Errno, reportedToKernel: Bool, in chunk: Chunk) {
-        account(range, in: chunk) { findings, piece in findings.addBad(piece, error, reportedToKernel: reportedToKernel) }
+        let pieces = account(range, in: chunk) { findings, piece in findings.addBad(piece, error, reportedToKernel: reportedToKernel) }
+        progress.bad.add(pieces.totalBytes, ordering: .relaxed)
     }
 
     func unverified(_ range: ByteRange, _ error: Errno, _ reason: UnverifiedReason, in chunk: Chunk) {

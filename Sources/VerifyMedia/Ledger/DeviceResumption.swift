@@ -8,4 +8,6 @@ struct DeviceResumption: Sendable {
     var flaky: [FlakyRange] = []
     /// Ranges given up on before the resume points: read again.
     var retries: [UnverifiedRange] = []
+    /// In-scope bytes the earlier runs settled: not in this run's estimate.
+    var settledBytes: UInt64 = 0
 }

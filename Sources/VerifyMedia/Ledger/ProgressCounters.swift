@@ -10,6 +10,8 @@ final class ProgressCounters: Sendable {
     let done = Atomic<UInt64>(0)
     /// Every byte transferred, gaps and retries included.
     let read = Atomic<UInt64>(0)
+    /// In-scope bytes found bad (a resumed scan's earlier findings included).
+    let bad = Atomic<UInt64>(0)
     /// Whether every lane of the device has been planned to its end.
     let planningFinished = Atomic<Bool>(false)
     /// Estimate of the in-scope bytes, for progress before planning ends.

@@ -10,8 +10,14 @@ import Glibc
 /// directory (`d_ino`, `d_type`), not from the entry's inode, so a file
 /// whose inode cannot be read is still found by number, and nothing is
 /// opened to learn its type: device nodes and FIFOs are never opened.
+///
+/// A directory block that cannot be read does not hide the entries after
+/// it: the walk goes on from the next block (see `nextBlock`).
 struct DirectoryWalk {
     let mountPoint: String
+    /// The filesystem's directory block size, for stepping over an
+    /// unreadable block; 0 stops reading a directory at its first error.
+    var directoryBlockSize: UInt64 = 0
 
     enum Decision { case proceed, stop }
 
@@ -78,7 +84,16 @@ struct DirectoryWalk {
                 continue
             }
             defer { closedir(stream) }
-            while let record = readdir(stream) {
+            var skipped = 0
+            while true {
+                errno = 0
+                guard let record = readdir(stream) else {
+                    guard errno != 0, skipped < 1 << 16,
+                          let next = DirectoryWalk.nextBlock(after: telldir(stream), blockSize: directoryBlockSize) else { break }
+                    seekdir(stream, next)
+                    skipped += 1
+                    continue
+                }
                 let name = DirectoryWalk.name(of: record)
                 if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
                 let entry = Entry(path: directory.path.appending(name), inode: UInt64(record.pointee.d_ino),
@@ -88,6 +103,17 @@ struct DirectoryWalk {
                 if entry.kind == .directory { directories.append((entry.path, entry.inode)) }
             }
         }
+    }
+
+    /// Where to read on after an error at readdir position `position`: the
+    /// start of the next directory block. XFS's readdir positions are byte
+    /// offsets in the directory's data space divided by 8
+    /// (XFS_DIR2_DATA_ALIGN_LOG), and a failed read leaves the position in
+    /// the block that failed.
+    static func nextBlock(after position: Int, blockSize: UInt64) -> Int? {
+        guard blockSize > 0, position >= 0 else { return nil }
+        let next = (UInt64(position) << 3 / blockSize + 1) * blockSize >> 3
+        return next > UInt64(position) && next <= UInt64(Int.max) ? Int(next) : nil
     }
 
     private static func name(of record: UnsafeMutablePointer<dirent>) -> [UInt8] {

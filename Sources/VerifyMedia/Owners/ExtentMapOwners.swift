@@ -14,7 +14,7 @@ struct ExtentMapOwners {
     func owners(of bad: [BadRange]) -> [Int: [FileOwner]] {
         let sorted = bad.indices.sorted { (bad[$0].device, bad[$0].range.start) < (bad[$1].device, bad[$1].range.start) }
         var found: [Int: [FileOwner]] = [:]
-        DirectoryWalk(mountPoint: filesystem.mountPoint).run { entry in
+        DirectoryWalk(mountPoint: filesystem.mountPoint, directoryBlockSize: filesystem.geometry.directoryBlockSize).run { entry in
             guard let fd = entry.open() else { return .proceed }
             defer { fd.close() }
             let generation = PathResolver.generation(of: fd)

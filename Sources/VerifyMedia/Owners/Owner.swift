@@ -23,6 +23,8 @@ public enum Fork: String, Sendable, Codable {
     case attr
     /// The file's extent map (bmbt blocks).
     case bmbt
+    /// The file's inode itself, in an inode chunk.
+    case inode
 }
 
 public struct FileOwner: Sendable, Hashable {

@@ -47,13 +47,16 @@ struct OwnerLookup {
                                length: overlap.count, unwritten: record.isUnwritten, paths: [], unlinked: false))
     }
 
-    private func group(of offset: UInt64, on device: DeviceRole) -> GroupLocation? {
+    /// The allocation or realtime group holding `offset` of `device`.
+    func group(of offset: UInt64, on device: DeviceRole) -> GroupLocation? {
         let geometry = filesystem.geometry
         switch device {
         case .data where geometry.agBytes > 0:
             return GroupLocation(kind: .ag, number: Int(offset / geometry.agBytes))
-        case .rt where geometry.rtGroupBytes > 0:
-            return GroupLocation(kind: .rtgroup, number: Int(offset / geometry.rtGroupBytes))
+        case .rt:
+            guard let device = filesystem.device(.rt),
+                  let number = RealtimeGroups(geometry: geometry, device: device).group(containing: offset) else { return nil }
+            return GroupLocation(kind: .rtgroup, number: number)
         default:
             return nil
         }

@@ -31,7 +31,7 @@ struct PathResolver {
     private func walkTree(for wanted: [UInt64: InodeStatus], unreadable: Set<UInt64>) -> [UInt64: [RawPath]] {
         var found: [UInt64: [RawPath]] = [:]
         var remaining = wanted.mapValues { $0.isDirectory ? 1 : Int($0.links) }
-        DirectoryWalk(mountPoint: filesystem.mountPoint).run { entry in
+        DirectoryWalk(mountPoint: filesystem.mountPoint, directoryBlockSize: filesystem.geometry.directoryBlockSize).run { entry in
             if unreadable.contains(entry.inode) {
                 found[entry.inode, default: []].append(entry.path)
             } else if let status = wanted[entry.inode], remaining[entry.inode] != nil,

@@ -22,26 +22,32 @@ public enum LaneLayout {
     /// of the whole filesystem reads, and what a checkpoint records.
     public static func lanes(for device: BlockDevice, geometry: FilesystemGeometry, scope: ScanScope) -> [Lane] {
         var ranges: [(String, ByteRange)] = []
+        let section = device.section
         switch device.role {
         case .data:
-            let dataEnd = scope == .device ? device.size : min(geometry.dataBytes, device.size)
+            let dataEnd = scope == .device ? section.end : min(geometry.dataBytes, section.end)
             for ag in 0..<geometry.agCount {
                 let start = UInt64(ag) * geometry.agBytes
                 let end = ag == geometry.agCount - 1 ? dataEnd : min(start + geometry.agBytes, dataEnd)
                 if start < end { ranges.append(("ag \(ag)", ByteRange(start, end))) }
             }
         case .log:
-            ranges.append(("log", ByteRange(0, scope == .device ? device.size : min(geometry.logBytes, device.size))))
+            ranges.append(("log", ByteRange(0, scope == .device ? section.end : min(geometry.logBytes, section.end))))
         case .rt:
-            let rtEnd = scope == .device ? device.size : min(geometry.rtBytes, device.size)
-            if geometry.rgCount > 0 && geometry.rtGroupBytes > 0 {
-                for group in 0..<geometry.rgCount {
-                    let start = UInt64(group) * geometry.rtGroupBytes
-                    let end = group == geometry.rgCount - 1 ? rtEnd : min(start + geometry.rtGroupBytes, rtEnd)
-                    if start < end { ranges.append(("rtgroup \(group)", ByteRange(start, end))) }
+            let groups = RealtimeGroups(geometry: geometry, device: device)
+            if groups.count > 0 {
+                for group in 0..<groups.count {
+                    var range = groups.range(of: group).clamped(to: section)
+                    // The whole device: what lies between groups and after the
+                    // last one too, except beyond a zone's capacity.
+                    if scope == .device && !device.isZoned {
+                        range.end = group == groups.count - 1 ? section.end : groups.range(of: group + 1).start
+                    }
+                    if !range.isEmpty { ranges.append(("rtgroup \(group)", range)) }
                 }
             } else {
-                ranges.append(("rt", ByteRange(0, rtEnd)))
+                let end = scope == .device ? section.end : min(groups.end, section.end)
+                if section.start < end { ranges.append(("rt", ByteRange(section.start, end))) }
             }
         }
         let pieces = ranges.flatMap { name, range in
@@ -61,7 +67,7 @@ public enum LaneLayout {
     public static func lanes(covering ranges: [ByteRange], of device: BlockDevice, scope: ScanScope,
                              firstIndex: Int = 0) -> [Lane] {
         var joined: [ByteRange] = []
-        let limits = ByteRange(0, device.size)
+        let limits = device.section
         for range in ranges.sorted(by: { $0.start < $1.start }) {
             let piece = range.aligned(to: UInt64(device.logicalSectorSize)).clamped(to: limits)
             if !piece.isEmpty { joined.appendCoalescing(piece) }

@@ -43,11 +43,7 @@ extension LanePlanner {
     /// whole lane when it is not `mapped`), with a device's read tuning.
     convenience init(lane: Lane, mount: MountAccess, scope: ScanScope, device: BlockDevice, tuning: ReadTuning,
                      resumeFrom: UInt64?, timer: SpaceMapTimer?, yield: SpaceMapYield? = nil) {
-        let source: any ExtentSource = lane.mapped
-            ? FsmapExtentSource(stream: FsmapStream(mount: mount, device: mount.filesystem.fsmapDeviceNumber(device),
-                                                    start: lane.range.start, end: lane.range.end, timer: timer),
-                                scope: scope)
-            : WholeRangeSource(range: lane.range)
+        let source = LaneSources.source(for: lane, of: device, mount: mount, scope: scope, timer: timer)
         self.init(lane: lane, source: source, ioSize: UInt64(tuning.ioSize), mergeGap: tuning.mergeGap,
                   alignment: UInt64(device.logicalSectorSize), resumeFrom: resumeFrom, yield: yield)
     }

@@ -21,6 +21,12 @@ public enum DeviceRole: String, Codable, Sendable, CaseIterable, Comparable {
 
 /// A block device under the filesystem, with what the scan needs to read
 /// it well: sector size for O_DIRECT alignment, size, and whether it spins.
+/// A zoned filesystem may keep its realtime section on the data device:
+/// then two of these name the same block device, each with its own
+/// `section`. Offsets are always from the start of the block device, as
+/// the kernel counts them (GETFSMAP, XFS_IOC_VERIFY_MEDIA, FIEMAP and the
+/// health monitor alike), so that a daddr in the report is one the user can
+/// hand to dd or hdparm for `path`.
 public struct BlockDevice: Sendable {
     public let role: DeviceRole
     public let path: String
@@ -31,8 +37,40 @@ public struct BlockDevice: Sendable {
     public let rotational: Bool
     /// /sys/dev/block/MAJ:MIN, for queue limits and in-flight counters.
     public let sysfsPath: String
+    /// The bytes of the block device that belong to this role: all of it,
+    /// except on a zoned filesystem with an internal realtime section,
+    /// where the data section ends and the rt section begins at `rtstart`.
+    public let section: ByteRange
+    /// A zoned block device (host-managed or host-aware): realtime groups
+    /// start at zone boundaries there, which may leave gaps between them.
+    public let isZoned: Bool
+
+    public init(role: DeviceRole, path: String, major: UInt32, minor: UInt32, logicalSectorSize: Int, size: UInt64,
+                rotational: Bool, sysfsPath: String, section: ByteRange? = nil, isZoned: Bool = false) {
+        self.role = role
+        self.path = path
+        self.major = major
+        self.minor = minor
+        self.logicalSectorSize = logicalSectorSize
+        self.size = size
+        self.rotational = rotational
+        self.sysfsPath = sysfsPath
+        self.section = section ?? ByteRange(0, size)
+        self.isZoned = isZoned
+    }
 
     public var dev: String { "\(major):\(minor)" }
+
+    /// True when this role has only part of its block device (the data and
+    /// rt sections of a zoned filesystem with an internal rt section).
+    public var isSection: Bool { section != ByteRange(0, size) }
+
+    /// The same block device in another role, limited to `section`.
+    func section(_ role: DeviceRole, _ section: ByteRange) -> BlockDevice {
+        BlockDevice(role: role, path: path, major: major, minor: minor, logicalSectorSize: logicalSectorSize, size: size,
+                    rotational: rotational, sysfsPath: sysfsPath, section: section.clamped(to: ByteRange(0, size)),
+                    isZoned: isZoned)
+    }
 
     /// False once the kernel has removed the device (hot unplug, a dead
     /// disk dropped by its driver): its sysfs node goes with it.
@@ -55,8 +93,9 @@ public struct BlockDevice: Sendable {
         // A partition has no queue/ of its own; its disk's is one level up.
         let queue = readSysfsValue("\(sysfs)/queue/rotational") != nil ? "\(sysfs)/queue" : "\(sysfs)/../queue"
         let rotational = readSysfsValue("\(queue)/rotational") == "1"
-        return BlockDevice(role: role, path: path, major: major, minor: minor,
-                           logicalSectorSize: Int(sectorSize), size: size, rotational: rotational, sysfsPath: sysfs)
+        let zoned = readSysfsValue("\(queue)/zoned").map { $0 != "none" } ?? false
+        return BlockDevice(role: role, path: path, major: major, minor: minor, logicalSectorSize: Int(sectorSize), size: size,
+                           rotational: rotational, sysfsPath: sysfs, isZoned: zoned)
     }
 
     /// The /dev node of MAJ:MIN, from sysfs' uevent (DEVNAME=loop0).

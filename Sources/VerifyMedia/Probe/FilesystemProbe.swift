@@ -19,6 +19,13 @@ public struct MountedFilesystem: Sendable {
         fsmapUsesCookies ? device.role.xfsDevice : device.fsmapDeviceNumber
     }
 
+    /// Whether GETFSMAP describes `bad`: not past the kernel's map of a
+    /// zoned rt device with gaps (`RealtimeGroups.mappedEnd`).
+    func spaceMapReaches(_ bad: BadRange) -> Bool {
+        guard bad.device == .rt, let rt = device(.rt) else { return true }
+        return bad.range.end <= RealtimeGroups(geometry: geometry, device: rt).mappedEnd
+    }
+
     /// Opens the mount point for an ioctl. Callers close it as soon as the
     /// call returns, so that the scan never keeps the filesystem busy;
     /// opening fails with ENODEV once the filesystem is no longer mounted
@@ -143,14 +150,22 @@ public enum FilesystemProbe {
         guard let dataPath = BlockDevice.nodePath(major: entry.major, minor: entry.minor) else {
             throw .operational("\(entry.mountPoint): cannot find the /dev node of data device \(entry.major):\(entry.minor)")
         }
-        var devices = [try probeDevice(.data, path: dataPath, expected: DeviceNumber(major: entry.major, minor: entry.minor))]
+        let data = try probeDevice(.data, path: dataPath, expected: DeviceNumber(major: entry.major, minor: entry.minor))
+        // A zoned filesystem may keep its rt section on the data device,
+        // from rtstart on: the data section ends there (as the kernel's
+        // data device does for XFS_IOC_VERIFY_MEDIA) and the rt device is
+        // the rest of the same block device, addressed from its start.
+        let rtStart = geometry.hasInternalRealtime ? min(geometry.rtStartBytes, data.size) : data.size
+        var devices = [data.section(.data, ByteRange(0, rtStart))]
         if geometry.hasExternalLog {
             guard let logPath = entry.superOptions["logdev"] else {
                 throw .operational("\(entry.mountPoint): external log device not named in the mount options")
             }
             devices.append(try probeDevice(.log, path: logPath, expected: nil))
         }
-        if geometry.hasRealtime && !geometry.hasInternalRealtime {
+        if geometry.hasInternalRealtime {
+            devices.append(data.section(.rt, ByteRange(rtStart, data.size)))
+        } else if geometry.hasRealtime {
             guard let rtPath = entry.superOptions["rtdev"] else {
                 throw .operational("\(entry.mountPoint): realtime device not named in the mount options")
             }

@@ -6,6 +6,8 @@ public struct FilesystemGeometry: Sendable {
     public let blockSize: UInt64
     public let agBlocks: UInt64
     public let agCount: Int
+    public let inodeSize: UInt64
+    public let directoryBlockSize: UInt64
     public let dataBlocks: UInt64
     public let logStart: UInt64
     public let logBlocks: UInt64
@@ -21,6 +23,8 @@ public struct FilesystemGeometry: Sendable {
         blockSize = UInt64(g.blocksize)
         agBlocks = UInt64(g.agblocks)
         agCount = Int(g.agcount)
+        inodeSize = UInt64(g.inodesize)
+        directoryBlockSize = UInt64(g.dirblocksize)
         dataBlocks = g.datablocks
         logStart = g.logstart
         logBlocks = UInt64(g.logblocks)
@@ -38,8 +42,12 @@ public struct FilesystemGeometry: Sendable {
     public var hasParentPointers: Bool { flags & UInt32(XFS_FSOP_GEOM_FLAGS_PARENT) != 0 }
     public var hasExternalLog: Bool { logStart == 0 && logBlocks > 0 }
     public var hasRealtime: Bool { rtBlocks > 0 }
-    /// A zoned filesystem whose rt section lives on the data device.
+    /// Its realtime groups are zones, written sequentially.
+    public var isZoned: Bool { flags & UInt32(XFS_FSOP_GEOM_FLAGS_ZONED) != 0 }
+    /// A zoned filesystem whose rt section lives on the data device, from
+    /// `rtStartBytes` on.
     public var hasInternalRealtime: Bool { rtStart != 0 }
+    public var rtStartBytes: UInt64 { rtStart * blockSize }
 
     public var agBytes: UInt64 { agBlocks * blockSize }
     public var dataBytes: UInt64 { dataBlocks * blockSize }

@@ -1,6 +1,6 @@
 import Glibc
 
-/// The JSON report, schema `xfs-verify-media/1` (DESIGN.md, and
+/// The JSON report, schema `xfs-verify-media/1` (ARCHITECTURE.md, and
 /// schema/xfs-verify-media-1.schema.json). Sizes in bytes, `*_daddr` in
 /// 512-byte units from the start of the device, `end_daddr` exclusive.
 /// Fields may be added, never renamed.
@@ -87,6 +87,11 @@ public struct JSONReport {
             ("path", .string(device.device.path)),
             ("dev", .string(device.device.dev)),
             ("logical_sector_size", JSONValue(device.device.logicalSectorSize)),
+            // The part of `path` this role covers: the whole device, or, on a
+            // zoned filesystem with an internal rt section, the data or the rt
+            // section of the one block device both roles name.
+            ("section_start_daddr", JSONValue(device.device.section.start >> 9)),
+            ("section_end_daddr", JSONValue(device.device.section.end >> 9)),
             ("bytes_planned", JSONValue(device.bytesPlanned)),
             ("bytes_verified", JSONValue(device.bytesVerified)),
             ("bytes_read", JSONValue(device.bytesRead)),

@@ -8,7 +8,7 @@ public final class ProgressDisplay {
     private let fsckFD: FileDescriptor?
     private let label: String
     private let started = monotonicNanoseconds()
-    private var samples: [(time: UInt64, bytes: UInt64)] = []
+    private var window = ThroughputWindow()
     private var drawn = false
 
     /// `terminal`: where to draw the bar (nil for none); `fsckFD`: the -C FD.
@@ -26,30 +26,17 @@ public final class ProgressDisplay {
             emit("1 \(done) \(total) \(label)\n", to: fsckFD)
         }
         guard let terminal else { return }
-        // Rate over the last ten seconds: an ETA that follows the disk.
-        samples.append((now, progress.bytesRead))
-        while let first = samples.first, now - first.time > 10_000_000_000, samples.count > 2 { samples.removeFirst() }
-        let window = samples.count > 1 ? Double(now - samples[0].time) / 1e9 : 0
-        let rate = window > 0 ? Double(progress.bytesRead - samples[0].bytes) / window : 0
+        let rate = window.add(time: now, bytes: progress.bytesRead)
         let fraction = total > 0 ? Double(done) / Double(total) : 0
         let width = 24
         let filled = min(width, Int(fraction * Double(width)))
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
         let percent = Int(fraction * 1000)
-        let eta = ProgressDisplay.secondsLeft(remaining: total - done, done: done, read: progress.bytesRead, readRate: rate)
+        let eta = ThroughputWindow.secondsLeft(remaining: total - done, done: done, read: progress.bytesRead, readRate: rate)
             .map(formatSeconds) ?? "--"
         let line = "\r\(label): [\(bar)] \(percent / 10).\(percent % 10)%  \(formatBytes(done))/\(formatBytes(total))  \(formatBytes(UInt64(rate)))/s  ETA \(eta)\u{1B}[K"
         emit(line, to: terminal)
         drawn = true
-    }
-
-    /// The time left: the bytes still to verify, times the bytes read per
-    /// byte verified so far (merged gaps, pinpointing), at the read rate.
-    /// nil before there is a rate.
-    static func secondsLeft(remaining: UInt64, done: UInt64, read: UInt64, readRate: Double) -> Double? {
-        guard readRate > 0, remaining > 0 else { return nil }
-        let readPerDone = done > 0 && read > 0 ? Double(read) / Double(done) : 1
-        return Double(remaining) * readPerDone / readRate
     }
 
     /// Clears the bar so the report starts on a clean line.

@@ -7,10 +7,10 @@
 /// lowercase hex digits) for each byte of any other control character
 /// (C0, DEL, and the C1 controls U+0080-U+009F) and for each byte that is
 /// not UTF-8. Everything else, any script, is written as it is.
-enum TextEscaping {
-    static func escape(_ text: String) -> String { escape(Array(text.utf8)) }
+public enum TextEscaping {
+    public static func escape(_ text: String) -> String { escape(Array(text.utf8)) }
 
-    static func escape(_ bytes: [UInt8]) -> String {
+    public static func escape(_ bytes: [UInt8]) -> String {
         var out = ""
         var iterator = bytes.makeIterator()
         var parser = Unicode.UTF8.ForwardParser()

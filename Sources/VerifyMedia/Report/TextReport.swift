@@ -9,42 +9,55 @@ public struct TextReport {
     /// Lines about damage, unverified and flaky ranges, and errors.
     public var findingLines: [String] {
         let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
-        var lines: [String] = []
-        for owned in report.badRanges {
-            let bad = owned.bad
-            let note = owned.status == .new ? " [new]" : ""
-            let place = "\(bad.device) device daddr \(bad.range.start >> 9)-\((bad.range.end >> 9) - 1)"
-            for owner in owned.owners {
-                switch owner {
-                case .file(let file):
-                    let names = file.paths.isEmpty
-                        ? ["\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")\(file.inodeUnreadable ? " (unreadable)" : "")"]
-                        : file.paths.map { TextEscaping.escape($0.bytes) + (file.inodeUnreadable ? " (inode \(file.inode) unreadable)" : "") }
-                    let what: String = switch file.fork {
-                    case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
-                    case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
-                    case .attr: "media error in extended attributes"
-                    case .bmbt: "media error in extent map"
-                    }
-                    lines += names.map { "\($0): \(what) (\(bad.error.name))\(note)" }
-                case .metadata(let kind, let group):
-                    let location = group.map { ", \($0.kind == .ag ? "AG" : "rtgroup") \($0.number)" } ?? ""
-                    lines.append("\(mount): \(place): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")
-                case .free:
-                    lines.append("\(mount): \(place): media error in free space (\(bad.error.name))\(note)")
-                case .unknown:
-                    lines.append("\(mount): \(place): media error, owner unknown (\(bad.error.name))\(note)")
-                }
-            }
-        }
+        var lines = report.badRanges.flatMap { ownerLines($0).map(\.text) }
         for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): not verified, \(range.reason.phrase) (\(range.error.name))")
+            lines.append("\(mount): \(place(range.device, range.range)): not verified, \(range.reason.phrase) (\(range.error.name))")
         }
         for range in report.scan.flakyRanges {
-            lines.append("\(mount): \(range.device) device daddr \(range.range.start >> 9)-\((range.range.end >> 9) - 1): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
+            lines.append("\(mount): \(place(range.device, range.range)): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
         }
         lines += (report.scan.errors + report.errors).map { "\(mount): error: \(TextEscaping.escape($0))" }
         return lines
+    }
+
+    /// One line per owner of a bad range (per name, for a file with several).
+    public func ownerLines(_ owned: OwnedBadRange) -> [(owner: Owner, path: RawPath?, text: String)] {
+        let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
+        let bad = owned.bad
+        let note = owned.status == .new ? " [new]" : ""
+        let site = place(bad.device, bad.range)
+        return owned.owners.flatMap { owner -> [(owner: Owner, path: RawPath?, text: String)] in
+            switch owner {
+            case .file(let file):
+                let names: [RawPath?] = file.paths.isEmpty ? [nil] : file.paths
+                let what: String = switch file.fork {
+                case .data where file.unwritten: "media error in unwritten extent at offset \(file.fileOffset ?? 0) length \(file.length) (nothing lost)"
+                case .data: "media error at data offset \(file.fileOffset ?? 0) length \(file.length)"
+                case .attr: "media error in extended attributes"
+                case .bmbt: "media error in extent map"
+                case .inode: "media error in its inode"
+                }
+                return names.map { path in
+                    let name = path.map { TextEscaping.escape($0.bytes) + (file.inodeUnreadable ? " (inode \(file.inode) unreadable)" : "") }
+                        ?? "\(mount) inode \(file.inode)\(file.generation.map { " gen \($0)" } ?? "")\(file.unlinked ? " (unlinked)" : "")\(file.inodeUnreadable ? " (unreadable)" : "")"
+                    return (owner, path, "\(name): \(what) (\(bad.error.name))\(note)")
+                }
+            case .metadata(let kind, let group):
+                let location = group.map { ", \($0.kind == .ag ? "AG" : "rtgroup") \($0.number)" } ?? ""
+                return [(owner, nil, "\(mount): \(site): media error in \(MetadataKind.description(of: kind))\(location) (\(bad.error.name))\(note)")]
+            case .free:
+                return [(owner, nil, "\(mount): \(site): media error in free space (\(bad.error.name))\(note)")]
+            case .unknown:
+                return [(owner, nil, "\(mount): \(site): media error, owner unknown (\(bad.error.name))\(note)")]
+            }
+        }
+    }
+
+    /// "data device daddr 8-15"; an rt section on the data device is named
+    /// as such, its daddrs being those of the data device.
+    private func place(_ role: DeviceRole, _ range: ByteRange) -> String {
+        let section = role == .rt && report.scan.filesystem.device(.rt)?.isSection == true
+        return "\(role) \(section ? "section of the data device" : "device") daddr \(range.start >> 9)-\((range.end >> 9) - 1)"
     }
 
     /// Why the scan did not cover everything, when it did not.

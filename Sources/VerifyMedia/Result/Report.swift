@@ -5,6 +5,9 @@ public struct Report: Sendable {
     public var badRanges: [OwnedBadRange]
     /// Problems that left part of the scope unverified (exit bit 4).
     public var errors: [String]
+    /// Stopped at its `--max-runtime` or `--window` deadline with the
+    /// checkpoint saved: bounded by choice, to be resumed, not a failure.
+    public var pausedByChoice = false
 
     public init(scan: ScanResult, badRanges: [OwnedBadRange], errors: [String]) {
         self.scan = scan
@@ -32,7 +35,9 @@ public struct Report: Sendable {
         var status: ExitStatus = []
         if !badRanges.isEmpty { status.insert(.mediaErrors) }
         if fileOwners.contains(where: \.isDataLoss) { status.insert(.dataLost) }
-        if !scan.complete || !scan.unverifiedRanges.isEmpty || !errors.isEmpty || !scan.errors.isEmpty {
+        // A pause leaves ranges it did not narrow yet; the resumed scan reads them again.
+        let unverified = scan.unverifiedRanges.contains { !pausedByChoice || $0.reason != .interrupted }
+        if (!scan.complete && !pausedByChoice) || unverified || !errors.isEmpty || !scan.errors.isEmpty {
             status.insert(.operational)
         }
         if newBadRanges > 0 { status.insert(.newMediaErrors) }

@@ -10,6 +10,13 @@ public protocol ScanSessionObserver {
     func progress(_ progress: ScanProgress, filesystem: MountedFilesystem)
     /// The reads are over; the report follows.
     func scanFinished()
+    /// The scan's state changed (once a second while it runs, and when it
+    /// ends): for systemd's STATUS= and metrics.
+    func stateChanged(_ state: ScanState)
+}
+
+extension ScanSessionObserver {
+    public func stateChanged(_ state: ScanState) {}
 }
 
 /// One run of the `scan` command's policy, which scheduled scrubs rely on:
@@ -29,6 +36,10 @@ public struct ScanSession {
         public var checkpoint: String?
         /// Continue the scan saved in `checkpoint`.
         public var resume = false
+        /// Only continue: do nothing when there is no checkpoint to resume.
+        public var resumeOnly = false
+        /// `--max-runtime`, `--window`: stop at the deadline with a checkpoint.
+        public var limits = RunLimits()
         /// Directory of the per-filesystem history; nil for none.
         public var historyDirectory: String?
         /// Do nothing when the last complete scan is younger (seconds).
@@ -36,6 +47,8 @@ public struct ScanSession {
         /// Seconds between checkpoints.
         public var checkpointEvery: Double = 5
         public var lockDirectory = ScanLock.defaultDirectory
+        /// Where the state file `status` reads goes; nil for none.
+        public var stateDirectory: String? = ScanLock.defaultDirectory
 
         public init(path: String) { self.path = path }
     }
@@ -43,6 +56,9 @@ public struct ScanSession {
     public enum Outcome {
         /// `--interval`: the last complete scan, this many seconds ago, is recent enough.
         case skipped(filesystem: MountedFilesystem, age: Double)
+        /// Nothing to do for another reason: the --window is closed, or
+        /// --resume-only found no unfinished scan.
+        case idle(filesystem: MountedFilesystem, reason: String)
         /// The scan ran (to the end or not); `checkpointSaved` when it
         /// stopped early and its progress is in the checkpoint file.
         case scanned(Report, checkpointSaved: Bool)
@@ -55,12 +71,16 @@ public struct ScanSession {
     /// Runs the session. `stop` ends the scan early (signals: start
     /// `SignalWatcher` before calling, as no thread may exist before it).
     public func run(stop: StopSignal, observer: some ScanSessionObserver) throws(VerifyMediaError) -> Outcome {
-        guard Privileges.canScan else {
-            throw .operational("must be run as root: reading block devices and naming owners need CAP_SYS_ADMIN")
-        }
+        try Privileges.checkCanScan()
         let filesystem = try FilesystemProbe.probe(settings.path)
         try settings.options.validate(for: filesystem)
-        let lock = try takeLock(filesystem, observer)
+        let lock: ScanLock?
+        do {
+            lock = try takeLock(filesystem, observer)
+        } catch let error where settings.resumeOnly {
+            // The scan to be continued is running (the monthly one): its business.
+            return .idle(filesystem: filesystem, reason: "\(error); nothing to do")
+        }
         defer { withExtendedLifetime(lock) {} }
 
         let history = try settings.historyDirectory.map { directory throws(VerifyMediaError) in
@@ -71,21 +91,40 @@ public struct ScanSession {
            now - last.started < interval {
             return .skipped(filesystem: filesystem, age: now - last.started)
         }
+        let deadline = settings.limits.deadline(at: wallClockSeconds())
+        if case .windowClosed(let window) = deadline {
+            return .idle(filesystem: filesystem, reason: "outside the window \(window); nothing to do")
+        }
         let selection = try EngineSelector.select(settings.engine, for: filesystem)
         selection.notes.forEach(observer.note)
         observer.note("\(filesystem.mountPoint): \(selection.kind.rawValue) engine, scope \(settings.options.scope.rawValue), devices \(filesystem.devices.map { "\($0.role) \($0.path)" }.joined(separator: ", "))")
         let earlier = try resumableCheckpoint(filesystem, observer)
+        if settings.resumeOnly && earlier == nil {
+            return .idle(filesystem: filesystem, reason: "no unfinished scan to resume; nothing to do")
+        }
 
         let scanner = try Scanner(filesystem: filesystem, options: settings.options, engine: selection.kind, stop: stop,
                                   resuming: earlier)
         if scanner.kernelReporting == .enabled && selection.kind != .kernel {
             observer.note("\(filesystem.mountPoint): bad sectors are reported to the kernel's health monitor")
         }
+        let tracker = ScanStateTracker(filesystem: filesystem, engine: selection.kind, scope: settings.options.scope,
+                                       devices: scanner.progress.devices.map(\.role), earlier: earlier,
+                                       lastComplete: history?.lastComplete(covering: settings.options.scope).map { $0.started + $0.seconds },
+                                       directory: settings.stateDirectory)
         let started = monotonicNanoseconds()
         func elapsed() -> Double { Double(monotonicNanoseconds() - started) / 1e9 }
+        var pauseReason: String?
+        if case .after(let seconds, let reason) = deadline {
+            pauseReason = reason
+            observer.note("\(filesystem.mountPoint): this run stops in \(formatSeconds(seconds)), keeping its checkpoint (\(reason))")
+        }
+        let stopAt = deadline.stopTime(from: started)
         var lastSaved = started
         let result = scanner.run { scanner in
+            if let stopAt, let pauseReason, monotonicNanoseconds() >= stopAt { stop.request(.requested(pauseReason)) }
             observer.progress(scanner.progress, filesystem: filesystem)
+            tracker.update(scanner.progress, observer: observer)
             if let path = settings.checkpoint,
                Double(monotonicNanoseconds() - lastSaved) / 1e9 >= settings.checkpointEvery {
                 save(scanner.checkpoint(resuming: earlier, seconds: elapsed()), to: path, observer)
@@ -93,19 +132,22 @@ public struct ScanSession {
             }
         }.including(earlier)
         observer.progress(scanner.progress, filesystem: filesystem)
+        tracker.update(scanner.progress, stopped: !result.complete, observer: observer)
         observer.scanFinished()
         var checkpointSaved = false
+        let paused = !result.complete && pauseReason != nil && stop.cause == pauseReason.map(StopCause.requested)
         if let path = settings.checkpoint {
             if result.complete {
                 unlink(path)
             } else {
                 checkpointSaved = save(scanner.checkpoint(resuming: earlier, seconds: elapsed()), to: path, observer)
-                if checkpointSaved { observer.warning("progress saved to \(path); continue with --resume") }
+                if checkpointSaved && !paused { observer.warning("progress saved to \(path); continue with --resume") }
             }
         }
 
         let owners = OwnerResolver(filesystem: filesystem).resolve(result.badRanges)
         var report = Report(scan: result, badRanges: owners.ranges, errors: owners.errors)
+        report.pausedByChoice = paused && checkpointSaved
         if var history, let directory = settings.historyDirectory {
             for index in report.badRanges.indices {
                 report.badRanges[index].status = history.status(of: report.badRanges[index].bad, scope: result.scope)
@@ -117,6 +159,7 @@ public struct ScanSession {
                 report.errors.append(error.description)
             }
         }
+        tracker.finish(report, paused: report.pausedByChoice, history: history != nil, observer: observer)
         return .scanned(report, checkpointSaved: checkpointSaved)
     }
 

@@ -14,8 +14,17 @@ extension Scanner {
     func readers(for pipeline: DevicePipeline, fd: FileDescriptor) -> DeviceReaders {
         let device = pipeline.device, tuning = pipeline.tuning
         let reporting = kernelReporting == .enabled
-        let kernel = VerifyMediaReader(mount: mount, device: device.role, maxIOSize: UInt32(min(tuning.ioSize, 1 << 20)),
+        var reader = VerifyMediaReader(mount: mount, device: device.role, maxIOSize: UInt32(min(tuning.ioSize, 1 << 20)),
                                        restMicroseconds: tuning.restMicroseconds)
+        // Where the kernel cannot address the device (a zoned rt device
+        // with gaps past the rt block count), the kernel engine reads with pread.
+        if engine == .kernel,
+           let end = (try? mount.withDescriptor { fd throws(Errno) in VerifyMediaReader.kernelEnd(of: device.role, fd) }) ?? nil,
+           end < device.section.end {
+            reader.kernelEnd = end
+            reader.pastKernelEnd = PreadReader(fd: fd)
+        }
+        let kernel = reader
         let pread: @Sendable () throws(Errno) -> any BlockingReader = { PreadReader(fd: fd) }
         let reporter = reporting
             ? KernelReporter(reader: VerifyMediaReader(mount: mount, device: device.role, maxIOSize: UInt32(device.logicalSectorSize),

@@ -90,7 +90,9 @@ public final class Scanner: Sendable {
             guard let plan = plan(device) else { continue }
             let tuning = options.tuning(for: device, engine: engine)
             let ledger = DeviceLedger(device: device, lanes: plan.lanes, layoutLanes: plan.layout, resumption: plan.resumption)
-            ledger.progress.estimated.store(plan.layout > 0 ? Scanner.estimate(device, filesystem, options.scope)
+            // A resumed scan estimates what is left of it.
+            let estimate = Scanner.estimate(device, filesystem, options.scope)
+            ledger.progress.estimated.store(plan.layout > 0 ? estimate - min(estimate, plan.resumption.settledBytes)
                                                              : plan.lanes.reduce(0) { $0 + $1.range.count },
                                             ordering: .relaxed)
             let yield = SpaceMapYield(progress: ledger.progress, timer: ledger.spaceMap, tuning: tuning)
@@ -195,7 +197,9 @@ public final class Scanner: Sendable {
         ScanProgress(devices: pipelines.map {
             let progress = $0.ledger.progress
             return ScanProgress.Device(role: $0.device.role, bytesDone: progress.done.load(ordering: .relaxed),
-                                       bytesTotal: progress.total, bytesRead: progress.read.load(ordering: .relaxed))
+                                       bytesTotal: progress.total, bytesRead: progress.read.load(ordering: .relaxed),
+                                       bytesVerified: progress.verified.load(ordering: .relaxed),
+                                       badSectors: progress.bad.load(ordering: .relaxed) / UInt64($0.device.logicalSectorSize))
         })
     }
 

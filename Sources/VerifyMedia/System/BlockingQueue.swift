@@ -46,6 +46,15 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         return takeLocked()
     }
 
+    /// Takes every element queued now, without waiting.
+    func drain() -> [Element] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        var elements: [Element] = []
+        while let element = takeLocked() { elements.append(element) }
+        return elements
+    }
+
     /// No more pushes; pops drain what is left. Idempotent.
     func close() {
         pthread_mutex_lock(&mutex)

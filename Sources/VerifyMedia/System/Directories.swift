@@ -14,3 +14,16 @@ public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(Errno) 
         }
     }
 }
+
+/// The names in the directory at `path` (without "." and ".."); empty when
+/// it cannot be read.
+public func directoryEntries(_ path: String) -> [String] {
+    guard let handle = opendir(path) else { return [] }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

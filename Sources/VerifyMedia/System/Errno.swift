@@ -38,6 +38,9 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let EUCLEAN = Errno(Glibc.EUCLEAN)
     public static let EEXIST = Errno(Glibc.EEXIST)
     public static let EBADMSG = Errno(Glibc.EBADMSG)
+    public static let EROFS = Errno(Glibc.EROFS)
+    public static let ESHUTDOWN = Errno(Glibc.ESHUTDOWN)
+    public static let ENAMETOOLONG = Errno(Glibc.ENAMETOOLONG)
 
     private static let names: [Int32: String] = [
         Glibc.EPERM: "EPERM", Glibc.ENOENT: "ENOENT", Glibc.EINTR: "EINTR", Glibc.EIO: "EIO",
@@ -50,6 +53,7 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
         Glibc.ESTALE: "ESTALE", Glibc.EMSGSIZE: "EMSGSIZE", Glibc.EUCLEAN: "EUCLEAN",
         Glibc.ESHUTDOWN: "ESHUTDOWN", Glibc.EREMCHG: "EREMCHG", Glibc.ETOOMANYREFS: "ETOOMANYREFS",
         Glibc.ECANCELED: "ECANCELED", Glibc.EBADMSG: "EBADMSG", Glibc.EEXIST: "EEXIST",
+        Glibc.ENAMETOOLONG: "ENAMETOOLONG", Glibc.EISDIR: "EISDIR",
     ]
 
     /// "EIO", or "E123" for numbers without a name here.

@@ -49,6 +49,11 @@ public struct FileDescriptor: Sendable, Hashable {
         try retryingOnInterrupt { Glibc.pread(rawValue, buffer, count, off_t(offset)) }
     }
 
+    /// One pwrite(2); returns the byte count, which may be short.
+    public func write(_ buffer: UnsafeRawPointer, count: Int, at offset: UInt64) throws(Errno) -> Int {
+        try retryingOnInterrupt { Glibc.pwrite(rawValue, buffer, count, off_t(offset)) }
+    }
+
     /// The whole file at `path`; nil when there is no such file.
     public static func contentsIfPresent(_ path: String) throws(Errno) -> [UInt8]? {
         let fd: FileDescriptor
