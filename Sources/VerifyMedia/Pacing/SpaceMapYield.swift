@@ -9,18 +9,22 @@ import Synchronization
 /// 512 KiB read in flight beside it, 5 s with one 2 MiB read, and a minute
 /// with four of them: the wait is the bytes ahead of each btree read.
 ///
-/// So while planning is behind, the scan reads the way that leaves GETFSMAP
-/// almost alone: chunks of at most `smallChunk` bytes, planned as such, and
-/// `reads` of them in flight. It starts when less than `lowWater` in-scope
-/// bytes are planned ahead of the reads and a GETFSMAP call ran lately, and
-/// ends when `highWater` are, when planning is over, or when no call ran
-/// for a while (the planners wait for room in the plan's budget). Where
-/// mapping is quick (large files) the plan is at once far ahead and the
-/// scan never makes way; where it is slow, mapping gets well ahead in short
-/// stretches of gentle reading, and the reads go at full depth between them.
+/// So while planning is behind on a densely mapped device, the scan reads
+/// the way that leaves GETFSMAP almost alone: chunks of at most `smallChunk`
+/// bytes, planned as such, and `reads` of them in flight. It starts when
+/// the calls so far returned at least `denseRecordsPerMiB` records per MiB
+/// of the device (a million extents in 8 GiB: 256; 60 000 small files: under
+/// 40; large files: next to none), less than `lowWater` in-scope bytes are
+/// planned ahead of the reads and a GETFSMAP call ran lately; it ends when
+/// `highWater` bytes are planned ahead, when planning is over, or when no
+/// call ran for a while (the planners wait for room in the plan's budget).
+/// Mapping then gets well ahead in short stretches of gentle reading, and
+/// the reads go at full depth between them. Where the map is sparse, it is
+/// quick, and reading never makes way.
 final class SpaceMapYield: Sendable {
     private let progress: ProgressCounters
     private let timer: SpaceMapTimer
+    let denseRecordsPerMiB: Double
     let lowWater: UInt64
     let highWater: UInt64
     /// Bytes per chunk planned, and reads in flight, while making way.
@@ -33,19 +37,20 @@ final class SpaceMapYield: Sendable {
     /// No GETFSMAP call for this long: the planners are waiting for room.
     static let idleNanoseconds: UInt64 = 20_000_000
 
-    init(progress: ProgressCounters, timer: SpaceMapTimer, lowWater: UInt64, highWater: UInt64, smallChunk: UInt64,
-         reads: Int) {
+    init(progress: ProgressCounters, timer: SpaceMapTimer, denseRecordsPerMiB: Double = 128, lowWater: UInt64,
+         highWater: UInt64, smallChunk: UInt64, reads: Int) {
         self.progress = progress
         self.timer = timer
+        self.denseRecordsPerMiB = denseRecordsPerMiB
         self.lowWater = lowWater
         self.highWater = max(lowWater, highWater)
         self.smallChunk = smallChunk
         self.reads = max(1, reads)
     }
 
-    /// For a device read with `tuning`: makes way below 512 MiB planned
-    /// ahead until 2 GiB are, with one read of 512 KiB (or the I/O size if
-    /// smaller) in flight meanwhile.
+    /// For a device read with `tuning`: where the map holds 128 records per
+    /// MiB or more, makes way below 512 MiB planned ahead until 2 GiB are,
+    /// with one read of 512 KiB (or the I/O size if smaller) in flight.
     convenience init(progress: ProgressCounters, timer: SpaceMapTimer, tuning: ReadTuning) {
         self.init(progress: progress, timer: timer, lowWater: 512 << 20, highWater: 2 << 30,
                   smallChunk: min(512 << 10, UInt64(tuning.ioSize)), reads: 1)
@@ -75,8 +80,8 @@ final class SpaceMapYield: Sendable {
         let ahead = progress.planned.load(ordering: .relaxed) &- progress.done.load(ordering: .relaxed)
         let mapping = timer.isMapping || now &- timer.lastCallEnded < SpaceMapYield.idleNanoseconds
         let planning = !progress.planningFinished.load(ordering: .acquiring)
-        let shouldYield = planning && mapping && (was ? Int64(bitPattern: ahead) < Int64(highWater)
-                                                      : Int64(bitPattern: ahead) < Int64(lowWater))
+        let shouldYield = planning && mapping && timer.recordsPerMiB >= denseRecordsPerMiB
+            && (was ? Int64(bitPattern: ahead) < Int64(highWater) : Int64(bitPattern: ahead) < Int64(lowWater))
         if shouldYield != was {
             state.withLock { state in
                 guard state.yielding != shouldYield else { return }

@@ -7,13 +7,23 @@ import Synchronization
 /// the btrees and the copy of the records, charged to the scan).
 final class SpaceMapTimer: Sendable {
     private let state = Mutex((active: 0, since: UInt64(0), busy: UInt64(0), records: UInt64(0), cpu: UInt64(0)))
-    /// GETFSMAP calls under way, and when the last one ended, read without
-    /// the lock (`SpaceMapYield`).
+    /// GETFSMAP calls under way, when the last one ended, and the records
+    /// and bytes of the device the calls covered, read without the lock
+    /// (`SpaceMapYield`).
     private let calls = Atomic<Int>(0)
     private let lastEnded = Atomic<UInt64>(0)
+    private let recordsSoFar = Atomic<UInt64>(0)
+    private let bytesCovered = Atomic<UInt64>(0)
 
     var isMapping: Bool { calls.load(ordering: .relaxed) > 0 }
     var lastCallEnded: UInt64 { lastEnded.load(ordering: .relaxed) }
+
+    /// Records per MiB of the device mapped so far: how dense the map is,
+    /// which is what makes GETFSMAP slow (0 before the first call).
+    var recordsPerMiB: Double {
+        let bytes = bytesCovered.load(ordering: .relaxed)
+        return bytes == 0 ? 0 : Double(recordsSoFar.load(ordering: .relaxed)) * Double(1 << 20) / Double(bytes)
+    }
 
     func callStarted() {
         let now = monotonicNanoseconds()
@@ -24,9 +34,12 @@ final class SpaceMapTimer: Sendable {
         }
     }
 
-    func callEnded(records: Int, cpuNanoseconds: UInt64) {
+    /// A call returned `records` covering `bytes` of the device.
+    func callEnded(records: Int, bytes: UInt64, cpuNanoseconds: UInt64) {
         let now = monotonicNanoseconds()
         lastEnded.store(now, ordering: .relaxed)
+        recordsSoFar.add(UInt64(records), ordering: .relaxed)
+        bytesCovered.add(bytes, ordering: .relaxed)
         calls.subtract(1, ordering: .relaxed)
         state.withLock { state in
             state.active -= 1
