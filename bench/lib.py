@@ -10,6 +10,10 @@ value out of a JSON file, and summarize a results directory.
     lib.py brief < LINE           one human-readable line for the console
     lib.py get FILE PATH          e.g. get tool.json summary.bytes_read
     lib.py summary RESULTS_DIR    tables on stdout; writes RESULTS_DIR/summary.json
+    lib.py targets [--from DIR] RESULTS_DIR...
+                                  issue 13's targets, one column per run, as a
+                                  Markdown table whose figures link to the
+                                  runs' summary.txt (paths relative to DIR)
 
 Every JSON line has: bench, role, pair, slot (order inside the pair), rc,
 wall (s, date before/after the process), raw (file name under raw/), and
@@ -665,6 +669,108 @@ def brief(l):
     return text + f", rc {l['rc']}"
 
 
+# --- the targets of several runs, for the READMEs -------------------------------
+
+def target_rows(summary):
+    """(case, target, figure, met) of one run's summary.json; met is None
+    where the case has no target of its own (a reference figure)."""
+    rows = []
+
+    def ratio(name, target):
+        r = (summary.get(name) or {}).get("ratio")
+        if r:
+            n = summary[name].get("pairs")
+            rows.append((f"{name}: ratio to fio, median of {n} pairs (min-max)", f">= {target}",
+                         f"{r[1]:.2f} ({r[0]:.2f}-{r[2]:.2f})", r[1] >= target))
+
+    ratio("throughput-small", TARGET_SMALL_RATIO)
+    ratio("extents-1m", TARGET_EXTENTS_1M_RATIO)
+    ratio("extents-4m", TARGET_EXTENTS_4M_RATIO)
+    rss = (summary.get("extents-4m") or {}).get("peak_rss_kib")
+    if rss:
+        rows.append(("extents-4m: peak RSS MiB", f"<= {TARGET_EXTENTS_RSS_MIB}", f"{rss / 1024:.1f}",
+                     rss / 1024 <= TARGET_EXTENTS_RSS_MIB))
+    for name in ("throughput-big", "throughput-small", "extents-1m", "extents-4m", "rotational sweep",
+                 "many-disks", "many-devices"):
+        v = (summary.get(name) or {}).get("cpu_s_per_gib_verified_median")
+        if v is not None:
+            rows.append((f"{name}: CPU s per GiB verified (median)", f"<= {TARGET_CPU_S_PER_GIB}", f"{v:.3f}",
+                         v <= TARGET_CPU_S_PER_GIB))
+    for name in ("extents-1m", "extents-4m"):
+        s = summary.get(name) or {}
+        if s.get("records_per_second"):
+            rps = s["records_per_second"][1]
+            rows.append((f"{name}: GETFSMAP records/s during the scan (median)", f">= {TARGET_RECORDS_PER_S:,}",
+                         f"{rps:,.0f}", rps >= TARGET_RECORDS_PER_S))
+            cold = s.get("xfs_io_fsmap_records_per_second_cold")
+            if cold:
+                rows.append((f"{name}: xfs_io -c 'fsmap -d' alone, cold caches, records/s", "reference",
+                             f"{cold:,.0f}", None))
+            if s.get("space_map_seconds_median") is not None:
+                rows.append((f"{name}: space map s / readers waiting for it s (medians)", "reference",
+                             f"{s['space_map_seconds_median']:.2f} / {s.get('reader_wait_seconds_median') or 0:.2f}",
+                             None))
+    for io, s in sorted((summary.get("pinpoint-overhead") or {}).items()):
+        if not isinstance(s, dict) or s.get("disk_bytes_overhead_pct") is None:
+            continue
+        b, floor = s["disk_bytes_overhead_pct"], s.get("floor_bytes_pct")
+        rows.append((f"pinpoint, I/O size {io}: extra bytes at the disk (median)", f"<= +{TARGET_PINPOINT_BYTES_PCT} %",
+                     f"{b:+.1f} %", b <= TARGET_PINPOINT_BYTES_PCT))
+        if floor is not None:
+            rows.append((f"pinpoint, I/O size {io}: each failed read read once more", "floor", f"{floor:+.1f} %", None))
+        t = (s.get("overhead_pct") or [None, None, None])
+        if t[1] is not None:
+            rows.append((f"pinpoint, I/O size {io}: extra time, median of pairs (min-max)",
+                         f"<= +{TARGET_PINPOINT_OVERHEAD_PCT} %", f"{t[1]:+.1f} % ({t[0]:+.0f}-{t[2]:+.0f})",
+                         t[1] <= TARGET_PINPOINT_OVERHEAD_PCT))
+        rows.append((f"pinpoint, I/O size {io}: exactly {s.get('faults')} bad sectors found in every run", "all",
+                     "yes" if s.get("exact") else "no", bool(s.get("exact"))))
+    rot = summary.get("rotational") or {}
+    if rot.get("nearest_over_sweep_seconds"):
+        r = rot["nearest_over_sweep_seconds"]
+        rows.append(("rotational: scan seconds, flash order / one sweep (median)", "reference",
+                     f"{r[1]:.2f} ({r[0]:.2f}-{r[2]:.2f})", None))
+    for name in ("many-disks", "many-devices"):
+        r = (summary.get(name) or {}).get("ratio")
+        if r:
+            rows.append((f"{name}: ratio to fio with a job per device (median)", "reference",
+                         f"{r[1]:.2f} ({r[0]:.2f}-{r[2]:.2f})", None))
+    return rows
+
+
+def targets(resdirs, base):
+    """A Markdown table: one row per case, one column per run."""
+    runs = []
+    for d in resdirs:
+        summary = load_json(os.path.join(d, "summary.json")) or {}
+        meta = load_json(os.path.join(d, "meta.json")) or {}
+        runs.append((os.path.relpath(os.path.join(d, "summary.txt"), base), meta, target_rows(summary)))
+    cases = []
+    for _, _, rows in runs:
+        for case, target, _, _ in rows:
+            if (case, target) not in cases:
+                cases.append((case, target))
+    labels = [chr(ord("A") + i) for i in range(len(runs))]
+    out = ["| case | target | " + " | ".join(f"run {l}" for l in labels) + " |",
+           "|---|---|" + "---|" * len(runs)]
+    for case, target in cases:
+        cells = []
+        for label, (_, _, rows) in zip(labels, runs):
+            hit = next(((fig, met) for c, t, fig, met in rows if (c, t) == (case, target)), None)
+            if hit is None:
+                cells.append("-")
+            else:
+                verdict = "" if hit[1] is None else (" ok" if hit[1] else " **miss**")
+                cells.append(f"{hit[0]}{verdict} [{label}]")
+        out.append(f"| {case} | {target} | " + " | ".join(cells) + " |")
+    out.append("")
+    for label, (path, meta, _) in zip(labels, runs):
+        load = " ".join(meta.get("load_before") or ["?"])
+        out.append(f"[{label}]: {path} \"run {label}: {meta.get('started', '?')}, {meta.get('git', '?')},"
+                   f" {meta.get('seconds', '?')} s, load before {load}\"")
+    print("\n".join(out))
+
+
 # --- main -----------------------------------------------------------------------
 
 def parse_opts(argv):
@@ -701,6 +807,11 @@ def main():
         print(v)
     elif cmd == "summary":
         summarize(args[0])
+    elif cmd == "targets":
+        base = "."
+        if args[:1] == ["--from"]:
+            base, args = args[1], args[2:]
+        targets(args, base)
     else:
         sys.exit(__doc__)
 
