@@ -79,7 +79,7 @@ fi
 : "${SWEEP_QD:=4 8 16 32 64}" "${SWEEP_IO:=128K 256K 512K 1M 2M 4M}"
 : "${PIN_FAULTS:=100}" "${PIN_IO_SIZES:=default 512K}" "${BG_DELAY:=2}"
 : "${ROT_SEEK:=4000 1000}"
-: "${PRECONDITION:=1}" "${SEED:=1}" "${WARMUP:=1}" "${KEEP_RAW:=0}"
+: "${PRECONDITION:=1}" "${SEED:=1}" "${WARMUP:=1}" "${KEEP_RAW:=0}" "${FSMAP_LOAD_SECONDS:=15}"
 : "${EMULATOR:=$REPO/.build/testbed/libverify_media_emulator.so}"
 
 SELECTED=()
@@ -583,6 +583,7 @@ bench_extents() {
     record_load extents-1m start
     pairs extents-1m "$EXT_PAIRS" tool_default ref_seq
     fsmap_reference extents-1m cold warm
+    fsmap_under_fio extents-1m
     record_load extents-1m end
     if [ "$EXT4_FILES" -gt 1 ]; then
         punched_files extents-4m 1 $((EXT4_FILES - 1))
@@ -618,6 +619,31 @@ fsmap_reference() {    # BENCH cold|warm...
     # And the tool with the metadata still cached (every other run drops caches first).
     if [[ " $* " == *" warm "* ]]; then NO_DROP=1 run_tool "$bench" tool-warm 0 1 --json --bench "$MNT"; fi
     return 0
+}
+
+# GETFSMAP's rate, caches cold, while fio reads the same device (QD 32 x
+# 1 MiB, as in the reference): how much the btree's block reads, one at a
+# time, are slowed by reads queued ahead of them on the device. xfs_io is
+# stopped after FSMAP_LOAD_SECONDS; the rate counts the records printed.
+fsmap_under_fio() {    # BENCH
+    local bench=$1 base t0 t1 n fpid
+    drop_caches
+    next_raw "$bench-fsmap-under-fio"
+    base=$RAWBASE
+    fio --readonly --output-format=json --name=load --filename="$DATA_DEV" --rw=read --bs=1M --iodepth=32 \
+        --ioengine=io_uring --direct=1 --time_based --runtime=$((FSMAP_LOAD_SECONDS + 30)) >"$base.json" 2>"$base.err" &
+    fpid=$!
+    KIDS+=("$fpid")
+    sleep 1
+    t0=$(now)
+    n=$(timeout "$FSMAP_LOAD_SECONDS" xfs_io -r -c 'fsmap -d' "$MNT" | wc -l)
+    t1=$(now)
+    kill -INT "$fpid" 2>/dev/null
+    wait "$fpid"
+    KIDS=()
+    "$PY" "$BENCH/lib.py" line bench="$bench" role=fsmap-xfs_io variant=cold-under-fio records="$n" \
+        seconds="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" raw="$(basename "$base").json" >>"$RUNS"
+    say "  xfs_io -c 'fsmap -d', cold caches, fio reading the device: $n lines in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s = %.0f/s", b - a, '"$n"' / (b - a) }')"
 }
 
 bench_pinpoint() {
