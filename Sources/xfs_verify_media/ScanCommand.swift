@@ -83,6 +83,7 @@ struct ScanCommand: VerifyMediaCommand {
                 notify?.send(["STOPPING=1", "STATUS=\(reason)"])
                 return .status([])
             case .scanned(let report, let checkpointSaved):
+                observer.journal(report)
                 try ReportOutput(json: json, file: arguments.report, bench: bench, verbose: verbose, quiet: quiet).write(report)
                 if report.pausedByChoice, let path = arguments.checkpoint {
                     // Also with -q: the journal tells that the scan goes on next time.

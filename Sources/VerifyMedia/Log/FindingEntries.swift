@@ -1,34 +1,80 @@
-/// A verification's report as log entries: one per owner of each bad range
-/// (in the scan's wording), the ranges it could not verify, and a summary.
-/// Lost file data is logged at priority err, damaged metadata too; bad
-/// free space only at notice.
-struct FindingEntries {
+/// A report as log entries: one per owner of each bad range and one per
+/// range not verified, flaky or error, each worded as the text report's
+/// line, with the facts as fields (see the man page, JOURNAL) and the
+/// MESSAGE_ID of its kind. Lost file data and damaged metadata are logged
+/// at priority err; bad free space only at notice.
+public struct FindingEntries {
     let report: Report
-    /// "verification" or "scan".
+    /// "verification" (watch) or "scan".
     let action: String
 
-    var entries: [LogEntry] {
+    public init(report: Report, action: String) {
+        self.report = report
+        self.action = action
+    }
+
+    public var entries: [LogEntry] {
         let text = TextReport(report)
-        let mount = report.scan.filesystem.mountPoint
         var entries: [LogEntry] = []
         for owned in report.badRanges {
             let bad = owned.bad
-            var base: [LogEntry.Field] = [
-                .init("XVM_EVENT", "bad_range"), .init("XVM_ACTION", action), .init("XVM_MOUNTPOINT", mount),
-                .init("XVM_DEVICE", bad.device.rawValue), .init("XVM_START_DADDR", String(bad.range.start >> 9)),
-                .init("XVM_END_DADDR", String(bad.range.end >> 9)), .init("ERRNO", String(bad.error.rawValue)),
-                .init("XVM_ERROR", bad.error.name),
-            ]
+            var base = common("bad_range") + range(bad.device, bad.range)
+                + [.init("ERRNO", String(bad.error.rawValue)), .init("XVM_ERROR", bad.error.name)]
             if let status = owned.status { base.append(.init("XVM_STATUS", status.rawValue)) }
             for line in text.ownerLines(owned) {
                 entries.append(LogEntry(line.text, priority: FindingEntries.priority(line.owner),
-                                        fields: base + FindingEntries.ownerFields(line.owner, path: line.path)))
+                                        fields: [.init("MESSAGE_ID", FindingKind.of(line.owner).messageID)] + base
+                                            + FindingEntries.ownerFields(line.owner, path: line.path)))
             }
         }
-        let others = text.findingLines.dropFirst(report.badRanges.reduce(0) { $0 + text.ownerLines($1).count })
-        entries += others.map { LogEntry($0, priority: .warning, fields: [.init("XVM_EVENT", "problem"), .init("XVM_ACTION", action),
-                                                                           .init("XVM_MOUNTPOINT", mount)]) }
+        let notVerified = LogEntry.Field("MESSAGE_ID", FindingKind.notVerified.messageID)
+        for unverified in report.scan.unverifiedRanges {
+            entries.append(LogEntry(text.line(unverified), priority: .warning, fields: [notVerified] + common("not_verified")
+                + range(unverified.device, unverified.range)
+                + [.init("ERRNO", String(unverified.error.rawValue)), .init("XVM_ERROR", unverified.error.name),
+                   .init("XVM_REASON", unverified.reason.rawValue)]))
+        }
+        for flaky in report.scan.flakyRanges {
+            let error: [LogEntry.Field] = flaky.error.map { [.init("ERRNO", String($0.rawValue)), .init("XVM_ERROR", $0.name)] } ?? []
+            entries.append(LogEntry(text.line(flaky), priority: .warning,
+                                    fields: [notVerified] + common("flaky") + range(flaky.device, flaky.range) + error))
+        }
+        entries += (report.scan.errors + report.errors).map {
+            LogEntry(text.errorLine($0), priority: .warning, fields: [notVerified] + common("problem"))
+        }
         return entries
+    }
+
+    /// The scan's last entry: its summary lines as one message.
+    public var summary: LogEntry {
+        let scan = report.scan
+        let troubled = !report.badRanges.isEmpty || !scan.complete
+        var fields = [.init("MESSAGE_ID", FindingKind.summary.messageID)] + common("summary") + [
+            .init("XVM_ENGINE", scan.engine.rawValue), .init("XVM_SCOPE", scan.scope.rawValue),
+            .init("XVM_COMPLETE", scan.complete ? "1" : "0"), .init("XVM_BYTES", String(scan.bytesVerified)),
+            .init("XVM_BAD_RANGES", String(report.badRanges.count)), .init("XVM_BAD_SECTORS", String(scan.badSectors)),
+            .init("XVM_FILES", String(report.filesAffected)), .init("XVM_METADATA_RANGES", String(report.metadataAffected)),
+            .init("XVM_EXIT_STATUS", String(report.exitStatus.rawValue)),
+        ]
+        if report.badRanges.contains(where: { $0.status != nil }) {
+            fields.append(.init("XVM_NEW_BAD_RANGES", String(report.newBadRanges)))
+        }
+        return LogEntry(TextReport(report).summaryLines.joined(separator: "\n"), priority: troubled ? .notice : .info, fields: fields)
+    }
+
+    /// Which filesystem, for every entry.
+    private func common(_ event: String) -> [LogEntry.Field] {
+        [.init("XVM_EVENT", event), .init("XVM_ACTION", action), .init("XVM_MOUNTPOINT", report.scan.filesystem.mountPoint),
+         .init("XVM_FS_UUID", report.scan.filesystem.geometry.uuid)]
+    }
+
+    /// Where on which device, in 512-byte units as the JSON report counts
+    /// them (END_DADDR exclusive), so that the numbers go to dd as they are.
+    private func range(_ device: DeviceRole, _ range: ByteRange) -> [LogEntry.Field] {
+        var fields: [LogEntry.Field] = [.init("XVM_DEVICE", device.rawValue)]
+        if let path = report.scan.filesystem.device(device)?.path { fields.append(.init("XVM_DEVICE_PATH", path)) }
+        return fields + [.init("XVM_START_DADDR", String(range.start >> 9)), .init("XVM_END_DADDR", String(range.end >> 9)),
+                         .init("XVM_BBCOUNT", String((range.end >> 9) - (range.start >> 9)))]
     }
 
     static func priority(_ owner: Owner) -> LogPriority {
@@ -49,6 +95,7 @@ struct FindingEntries {
             if let offset = file.fileOffset { fields.append(.init("XVM_OFFSET", String(offset))) }
             if let path { fields.append(.init("XVM_PATH", path.description)) }
             if file.isDataLoss { fields.append(.init("XVM_DATA_LOST", "1")) }
+            if file.inodeUnreadable { fields.append(.init("XVM_INODE_UNREADABLE", "1")) }
             return fields
         case .metadata(let what, let group):
             return [.init("XVM_OWNER", "metadata"), .init("XVM_METADATA", what)]
