@@ -50,11 +50,13 @@ enum CommandMain {
                                                           : root.fullMessage(for: error))
                 exit(0)
             }
-            let message = root.fullMessage(for: error)
+            // The parser answers a missing PATH of the default subcommand
+            // with the root's whole help: one line and the usage say more.
+            let full = root.fullMessage(for: error)
+            let message = full.contains("Usage:") ? full
+                : "Error: \(root.message(for: error))\nUsage: xfs_verify_media \(root.usageString(for: arguments))\n"
+                    + "  See 'xfs_verify_media --help' for more information."
             Output.standardError.write("xfs_verify_media: \(message)\n")
-            if !message.contains("Usage:") {
-                Output.standardError.write(root.usageString(for: arguments) + "\nSee 'xfs_verify_media --help'.\n")
-            }
             exit(ExitStatus.usage.rawValue)
         }
         guard let command = command as? any VerifyMediaCommand else {

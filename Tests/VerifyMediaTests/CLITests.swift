@@ -26,7 +26,12 @@ struct CLITests {
     // MARK: Without a test bed
 
     @Test func missingPath() throws {
-        expectRejected(try runTool([]), status: ExitBit.usage, mentioning: ["PATH"])
+        let run = try runTool([])
+        expectRejected(run, status: ExitBit.usage, mentioning: ["PATH"])
+        // The message and the usage line, not the whole help.
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count <= 4, "\(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("Usage: xfs_verify_media ") }, "\(run.stderr)")
     }
 
     @Test func characterDeviceIsNotABlockDevice() throws {

@@ -25,6 +25,29 @@ enum Docs {
         String(decoding: try readWholeFile(path), as: UTF8.self)
     }
 
+    /// The folders of Sources/VerifyMedia: one per stage of the scan.
+    static func stageFolders() throws -> [String] {
+        let sources = RepoPaths.root + "/Sources/VerifyMedia"
+        return try FileManager.default.contentsOfDirectory(atPath: sources).filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: sources + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// A markdown section: from its heading to the next heading of the same
+    /// or a higher level.
+    static func section(_ heading: String, ofMarkdown text: String) -> String {
+        guard let start = text.range(of: "\n" + heading + "\n") else { return "" }
+        let level = heading.prefix { $0 == "#" }.count
+        var lines: [Substring] = []
+        for line in text[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            let hashes = line.prefix { $0 == "#" }.count
+            if hashes > 0, hashes <= level, line.dropFirst(hashes).hasPrefix(" ") { break }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     // MARK: --help
 
     /// `xfs_verify_media --help`.
@@ -354,11 +377,27 @@ enum Docs {
         for phrase in ["xfs_verify_media watch", "--restore-from", "xfs_verify_media_watch_mounts.service", "xfs_healer"] {
             #expect(readme.contains(phrase), "README.md does not tell about \(phrase)")
         }
-        for folder in ["Probe", "SpaceMap", "Plan", "Engines", "Pinpoint", "Owners", "Report", "Health", "Scan", "System",
-                       "Watch", "Restore", "Log", "Mounts",
-                       "CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/", "systemd/", "cron/", "packaging/"] {
-            #expect(readme.contains(folder), "the source tree in README.md lacks \(folder)")
+        let tree = Docs.section("## Source tree", ofMarkdown: readme)
+        for folder in try Docs.stageFolders() + ["CXFS", "CLibURing", "CLibAIO", "testbed/", "Tests/", "bench/", "man/",
+                                                  "systemd/", "cron/", "packaging/", "scripts/", "schema/"] {
+            #expect(tree.contains(folder), "the source tree in README.md lacks \(folder)")
         }
+    }
+
+    /// ARCHITECTURE.md places every folder of the library and states every
+    /// exit status the man page documents.
+    @Test func architectureCoversEveryStageAndExitStatus() throws {
+        let architecture = try Docs.read(RepoPaths.root + "/ARCHITECTURE.md")
+        for folder in try Docs.stageFolders() {
+            #expect(architecture.contains("`\(folder)/`"), "ARCHITECTURE.md does not place \(folder)/")
+        }
+        let table = Docs.section("### Exit status", ofMarkdown: architecture)
+        let values = Set(table.split(separator: "\n").compactMap { line -> Int? in
+            guard line.hasPrefix("| ") else { return nil }
+            return Int(line.dropFirst(2).prefix { $0.isNumber })
+        })
+        #expect(values == Docs.manExitValues(try Docs.read(Docs.manPagePath)), "exit values in ARCHITECTURE.md: \(values.sorted())")
+        #expect(architecture.contains("schema/xfs-verify-media-1.schema.json"))
     }
 
     /// Every subcommand of testbed/guest (as its --help lists them) is in

@@ -130,7 +130,7 @@ struct ReportTests {
     }
 
     @Test func schemaAcceptsTheDesignExample() throws {
-        // DESIGN.md's example report, with a real UUID for its "…".
+        // The design's example report (the contract ARCHITECTURE.md summarizes), with a real UUID for its "…".
         let example = """
             {"schema": "xfs-verify-media/1", "mountpoint": "/mnt", "fs_uuid": "1ef35f38-7321-4324-a0ec-cc043a9ff381",
              "engine": "uring", "scope": "allocated", "started": "2026-11-24T03:10:00Z", "complete": true,

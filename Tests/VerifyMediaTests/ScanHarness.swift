@@ -406,7 +406,7 @@ func fsmapRow(_ rows: [FsmapRow], _ owner: String, atLeast length: UInt64 = 4096
     return row
 }
 
-/// The exit status bits of the contract (DESIGN.md).
+/// The exit status bits of the contract (ARCHITECTURE.md).
 enum ExitBit {
     static let media: Int32 = 1
     static let fileData: Int32 = 2

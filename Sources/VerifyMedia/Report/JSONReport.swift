@@ -1,6 +1,6 @@
 import Glibc
 
-/// The JSON report, schema `xfs-verify-media/1` (DESIGN.md, and
+/// The JSON report, schema `xfs-verify-media/1` (ARCHITECTURE.md, and
 /// schema/xfs-verify-media-1.schema.json). Sizes in bytes, `*_daddr` in
 /// 512-byte units from the start of the device, `end_daddr` exclusive.
 /// Fields may be added, never renamed.
