@@ -34,7 +34,9 @@ struct ScanCommand: VerifyMediaCommand {
         it exits 0 (media errors found so far still set their bits).
 
         While it runs, 'xfs_verify_media status' in another shell shows its progress (from \
-        /run/xfs_verify_media/UUID.state); under systemd, STATUS= lines do (Type=notify).
+        /run/xfs_verify_media/UUID.state); under systemd, STATUS= lines do (Type=notify). \
+        When stderr is the journal (JOURNAL_STREAM), each finding and the summary also go to \
+        journald, with a MESSAGE_ID per kind and fields (man page, JOURNAL).
 
         Exit status, bits OR-ed: 0 all verified and readable; 1 media errors found; \
         2 media errors hit file data; 4 something in scope could not be verified \
@@ -83,6 +85,7 @@ struct ScanCommand: VerifyMediaCommand {
                 notify?.send(["STOPPING=1", "STATUS=\(reason)"])
                 return .status([])
             case .scanned(let report, let checkpointSaved):
+                observer.journal(report)
                 try ReportOutput(json: json, file: arguments.report, bench: bench, verbose: verbose, quiet: quiet).write(report)
                 if report.pausedByChoice, let path = arguments.checkpoint {
                     // Also with -q: the journal tells that the scan goes on next time.

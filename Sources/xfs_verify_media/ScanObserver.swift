@@ -3,7 +3,7 @@ import VerifyMedia
 
 /// What the scan session says on the way: warnings on stderr (always),
 /// notes with -v, the progress bar on a terminal, `-C FD` lines, and under
-/// systemd the STATUS= line of the unit.
+/// systemd the STATUS= line of the unit and the findings in the journal.
 final class ScanObserver: ScanSessionObserver {
     private let verbose: Bool
     private let quiet: Bool
@@ -40,6 +40,17 @@ final class ScanObserver: ScanSessionObserver {
     }
 
     func scanFinished() { display?.finish() }
+
+    /// Under systemd (stderr is the journal): each finding and the summary
+    /// as a journal entry with fields, before the report is written, so
+    /// that they are there even when the report file cannot be. Elsewhere
+    /// nothing: the report on stdout says it all.
+    func journal(_ report: Report) {
+        guard JournalWriter.isJournal() else { return }
+        let log = MachineLog()
+        let entries = FindingEntries(report: report, action: "scan")
+        (entries.entries + [entries.summary]).forEach(log.log)
+    }
 
     func stateChanged(_ state: ScanState) {
         self.state = state

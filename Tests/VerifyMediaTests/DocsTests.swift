@@ -7,6 +7,7 @@ import Glibc
 #endif
 import Testing
 import TestBed
+import VerifyMedia
 
 /// The documents of the repository, read and taken apart.
 enum Docs {
@@ -340,6 +341,27 @@ enum Docs {
             #expect(readme.contains(unit.replacingOccurrences(of: ".service", with: "").replacingOccurrences(of: ".timer", with: "")),
                     "README lacks \(unit)")
         }
+    }
+
+    /// JOURNAL lists every MESSAGE_ID the code sends and every XVM_ field
+    /// the sources name, so that `journalctl FIELD=` works as documented;
+    /// README shows a MESSAGE_ID that exists.
+    @Test func journalFieldsAndMessageIDsAreDocumented() throws {
+        let journal = Docs.section("JOURNAL", of: try Docs.read(Docs.manPagePath)).map(Docs.plain).joined(separator: " ")
+        for kind in FindingKind.allCases {
+            #expect(journal.contains(kind.messageID), "JOURNAL lacks MESSAGE_ID \(kind.messageID) (\(kind))")
+        }
+        var named: Set<String> = []
+        let sources = RepoPaths.root + "/Sources/VerifyMedia"
+        for file in FileManager.default.enumerator(atPath: sources)?.compactMap({ $0 as? String }) ?? [] where file.hasSuffix(".swift") {
+            let text = try Docs.read(sources + "/" + file)
+            for match in text.matches(of: /"(XVM_[A-Z_]+)"/) { named.insert(String(match.1)) }
+        }
+        #expect(named.count > 20, "no fields found under \(sources)")
+        let words = Set(journal.split { !($0.isUppercase || $0.isNumber || $0 == "_") }.map(String.init))
+        for field in named.sorted() { #expect(words.contains(field), "JOURNAL lacks \(field)") }
+        let readme = try Docs.read(Docs.readmePath)
+        #expect(readme.contains("journalctl MESSAGE_ID=\(FindingKind.fileDataLost.messageID)"))
     }
 
     // MARK: README

@@ -1,9 +1,8 @@
 // Watch mode's entries in a real systemd-journald: the test starts its own
-// journald in a private mount namespace (tmpfs on /run/systemd and on the
-// journal directories, so the machine's journal is not touched), runs the
-// watcher with its stderr connected to journald's stdout stream as systemd
-// connects a service (JOURNAL_STREAM set), makes a media error happen, and
-// reads the entries back with `journalctl -o json`.
+// journald in a private mount namespace, runs the watcher with its stderr
+// connected to journald's stdout stream as systemd connects a service
+// (JOURNAL_STREAM set), makes a media error happen, and reads the entries
+// back with `journalctl -o json`.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +19,51 @@ enum PrivateJournal {
         for tool in ["journalctl", "systemd-cat", "unshare"] where findExecutable(tool) == nil { return "\(tool) is not installed" }
         return nil
     }()
+
+    /// Runs `body` (bash) in a private mount namespace with a journald of
+    /// its own (tmpfs on /run/systemd and on the journal directories, so the
+    /// machine's journal is not touched), then returns its entries as
+    /// `journalctl -o json` gives them. The body has `as_service CMD...`,
+    /// which runs CMD as systemd runs a service: stderr (and stdout) a
+    /// journal stream, named in JOURNAL_STREAM; and `wait_for FILTER...`,
+    /// which waits until journalctl finds an entry for FILTER.
+    static func run(_ body: String, environment: [String: String], directory: String) throws -> (CommandResult, [[String: Any]]) {
+        let output = directory + "/journal.json"
+        let script = #"""
+        set -eu
+        mkdir -p /run/systemd /run/log
+        mount -t tmpfs tmpfs /run/systemd
+        mount -t tmpfs tmpfs /run/log
+        if [ -d /var/log/journal ]; then mount -t tmpfs tmpfs /var/log/journal; fi
+        mkdir -p /run/systemd/journal
+        "$JOURNALD" >/dev/null 2>&1 &
+        journald=$!
+        trap 'kill $journald 2>/dev/null; wait $journald 2>/dev/null || true' EXIT
+        for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.1; done
+        as_service() {
+            systemd-cat -t xvm-stream sh -c 'export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); exec "$@"' sh "$@"
+        }
+        wait_for() {
+            for i in $(seq 300); do
+                [ -n "$(journalctl -o cat "$@" 2>/dev/null)" ] && return 0
+                sleep 0.1
+            done
+            echo "no journal entry: $*" >&2
+            journalctl -o cat >&2
+            return 1
+        }
+        """#
+        let finish = #"journalctl -o json --no-pager > "$JOURNAL_OUTPUT""#
+        var environment = environment
+        environment["JOURNALD"] = journald
+        environment["JOURNAL_OUTPUT"] = output
+        let run = try runCommand(["unshare", "--mount", "--propagation", "private", "bash", "-c", [script, body, finish].joined(separator: "\n")],
+                                 environment: environment, timeout: .seconds(180))
+        let entries = run.succeeded ? String(decoding: try readWholeFile(output), as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        } : []
+        return (run, entries)
+    }
 }
 
 @Suite(.serialized, .enabled(if: PrivateJournal.unavailableReason == nil, Comment(rawValue: PrivateJournal.unavailableReason ?? "")))
@@ -30,46 +74,18 @@ struct JournalTests {
             try bed.sync()
             let physical = try bed.physicalOffset("photos/beach.raw", fileOffset: 950_272)
             try bed.data.arm(.eio, offset: physical, length: 512)
-            let output = bed.directory + "/journal.json"
-            let script = #"""
-            set -eu
-            mkdir -p /run/systemd /run/log
-            mount -t tmpfs tmpfs /run/systemd
-            mount -t tmpfs tmpfs /run/log
-            if [ -d /var/log/journal ]; then mount -t tmpfs tmpfs /var/log/journal; fi
-            mkdir -p /run/systemd/journal
-            "$JOURNALD" >/dev/null 2>&1 &
-            journald=$!
-            trap 'kill $journald 2>/dev/null; wait $journald 2>/dev/null || true' EXIT
-            for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.1; done
-            # As systemd starts a service: stderr is a journal stream, named in JOURNAL_STREAM.
-            systemd-cat -t xvm-stream sh -c 'export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); exec "$@"' sh \
-                env LD_PRELOAD="$PRELOAD" "$BINARY" watch --no-history --engine sync "$MNT" &
+            let body = #"""
+            as_service env LD_PRELOAD="$PRELOAD" "$BINARY" watch --no-history --engine sync "$MNT" &
             watcher=$!
-            wait_for() {
-                for i in $(seq 300); do
-                    journalctl -o cat SYSLOG_IDENTIFIER=xfs_verify_media 2>/dev/null | grep -q "$1" && return 0
-                    sleep 0.1
-                done
-                echo "no journal entry: $1" >&2
-                journalctl -o cat >&2
-                return 1
-            }
-            wait_for 'monitoring started'
+            wait_for SYSLOG_IDENTIFIER=xfs_verify_media MESSAGE="$MNT: monitoring started"
             env LD_PRELOAD="$PRELOAD" "$BINARY" --engine kernel -q "$MNT" || true
-            wait_for 'media error at data offset'
+            wait_for SYSLOG_IDENTIFIER=xfs_verify_media XVM_EVENT=bad_range
             kill -TERM $watcher
             wait $watcher || true
-            journalctl -o json --no-pager > "$OUTPUT"
             """#
-            let run = try runCommand(["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
-                                     environment: ["JOURNALD": PrivateJournal.journald, "PRELOAD": Emulator.library,
-                                                   "BINARY": RepoPaths.binary, "MNT": bed.mountPoint, "OUTPUT": output],
-                                     timeout: .seconds(180))
+            let (run, entries) = try PrivateJournal.run(body, environment: ["PRELOAD": Emulator.library, "BINARY": RepoPaths.binary,
+                                                                            "MNT": bed.mountPoint], directory: bed.directory)
             #expect(run.succeeded, "\(run)")
-            let entries = String(decoding: try readWholeFile(output), as: UTF8.self).split(separator: "\n").compactMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }
             let ours = entries.filter { $0["SYSLOG_IDENTIFIER"] as? String == "xfs_verify_media" }
             func entry(_ message: String) -> [String: Any]? { ours.first { $0["MESSAGE"] as? String == message } }
 

@@ -135,4 +135,34 @@ struct LedgerTests {
         #expect(cause == .deviceRemoved(.data, path: "/dev/simulated"))
         #expect(cause.description == "the data device /dev/simulated was removed during the scan")
     }
+
+    @Test("sectors that failed after a removed device's last good read are unverified, not bad; earlier ones stay bad")
+    func removalSetsAsideTheLastFailures() {
+        let bench = LedgerBench()
+        let chunks = (0..<UInt64(3)).map { index -> Chunk in
+            let range = ByteRange(index * MiB, (index + 1) * MiB)
+            return Chunk(lane: 0, range: range, scope: [range])
+        }
+        chunks.forEach { bench.ledger.planned($0, resumePoint: $0.range.end) }
+        // A real bad sector, then reads that still succeed, then the device
+        // goes while it still looks present: its reads fail.
+        bench.ledger.read(chunks[0], .failed(.EIO), latencyNanoseconds: 0)
+        bench.ledger.bad(ByteRange(0, 512), .EIO, reportedToKernel: false, in: chunks[0])
+        bench.ledger.verified(ByteRange(512, MiB), in: chunks[0])
+        bench.ledger.pinpointed(chunks[0], leftover: .interrupted, error: .ECANCELED)
+        sleep(nanoseconds: 1_000_000)
+        bench.ledger.read(chunks[1], .complete, latencyNanoseconds: 0)
+        sleep(nanoseconds: 1_000_000)
+        bench.ledger.read(chunks[2], .failed(.EIO), latencyNanoseconds: 0)
+        bench.ledger.bad(ByteRange(2 * MiB, 2 * MiB + 2560), .EIO, reportedToKernel: false, in: chunks[2])
+        #expect(bench.ledger.progress.bad.load(ordering: .relaxed) == 3072)
+
+        bench.ledger.deviceRemoved()
+        let findings = bench.findings
+        #expect(findings.bad.map(\.range) == [ByteRange(0, 512)])
+        #expect(findings.unverified.map(\.range) == [ByteRange(2 * MiB, 2 * MiB + 2560)])
+        #expect(findings.unverified.map(\.reason) == [.deviceGone])
+        #expect(bench.ledger.progress.bad.load(ordering: .relaxed) == 512)
+        #expect(bench.ledger.checkpointMark().bad.map(\.range) == [ByteRange(0, 512)])
+    }
 }

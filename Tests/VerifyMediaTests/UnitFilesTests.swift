@@ -461,7 +461,19 @@ enum Scheduled {
                 esac ;;
             "start --wait")
                 echo "start $3 $(date +%s.%N)" >>"$FAKE_UNITS/log"
-                sleep 1
+                touch "$FAKE_UNITS/$3.started"
+                # /srv/a and /srv/f (different disks) each wait up to 30 s for
+                # the other to start: run in parallel, they overlap however
+                # slowly processes start; run one after the other, they don't.
+                case $3 in
+                    *srv-a.service) partner=xfs_verify_media@srv-f.service ;;
+                    *srv-f.service) partner=xfs_verify_media@srv-a.service ;;
+                    *) partner= ;;
+                esac
+                for _ in $(seq 300); do
+                    [ -z "$partner" ] || [ -e "$FAKE_UNITS/$partner.started" ] && break
+                    sleep 0.1
+                done
                 echo "end $3 $(date +%s.%N)" >>"$FAKE_UNITS/log"
                 [ "$(get "$3" result success)" = success ] ;;
             *) echo "unexpected: $*" >>"$FAKE_UNITS/log"; exit 1 ;;
@@ -477,7 +489,7 @@ enum Scheduled {
         var environment = machine.environment
         environment["FAKE_UNITS"] = state
         environment["PATH"] = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let run = try runCommand([Scheduled.allScript, "--systemd"], environment: environment, timeout: .seconds(60))
+        let run = try runCommand([Scheduled.allScript, "--systemd"], environment: environment, timeout: .seconds(120))
         #expect(run.status == 19, "3 | 16: \(run)")
         #expect(run.stderr.contains("/srv/b: exit status 3"), "\(run)")
         #expect(run.stderr.contains("/srv/f: exit status 16"), "\(run)")

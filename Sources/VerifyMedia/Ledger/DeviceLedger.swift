@@ -20,6 +20,8 @@ final class DeviceLedger: ScanSink {
         var findings: FindingsBook
         var latencies = LatencyHistogram()
         var failure: Errno?
+        /// When a read of this device last succeeded (monotonic ns).
+        var lastGoodRead: UInt64 = 0
         /// Retry lane index -> the unverified range it reads again.
         var retries: [Int: UnverifiedRange]
     }
@@ -106,6 +108,7 @@ final class DeviceLedger: ScanSink {
         }
         state.withLock { state in
             state.latencies.record(latencyNanoseconds / 1000)
+            if verified > 0 { state.lastGoodRead = now }
             state.books[chunk.lane].update(chunk, now: now) { entry in
                 entry.read += UInt64(transferred)
                 entry.verified += verified
@@ -127,13 +130,28 @@ final class DeviceLedger: ScanSink {
     }
 
     func verified(_ range: ByteRange, in chunk: Chunk) {
+        let now = monotonicNanoseconds()
+        state.withLock { $0.lastGoodRead = now }
         let bytes = account(range, in: chunk, verified: true).totalBytes
         progress.verified.add(bytes, ordering: .relaxed)
     }
 
     func bad(_ range: ByteRange, _ error: Errno, reportedToKernel: Bool, in chunk: Chunk) {
-        let pieces = account(range, in: chunk) { findings, piece in findings.addBad(piece, error, reportedToKernel: reportedToKernel) }
+        let now = monotonicNanoseconds()
+        let pieces = account(range, in: chunk) { findings, piece in
+            findings.addBad(piece, error, reportedToKernel: reportedToKernel, now: now)
+        }
         progress.bad.add(pieces.totalBytes, ordering: .relaxed)
+    }
+
+    /// The device turned out to be removed. While it goes, every read fails
+    /// with EIO a moment before its sysfs node disappears, so sectors that
+    /// failed after the device's last good read are not known to be bad:
+    /// they become unverified (device gone), and a resumed scan reads them
+    /// again. Bad sectors found while other reads still succeeded stay.
+    func deviceRemoved() {
+        let bytes = state.withLock { state in state.findings.setAsideBad(foundAfter: state.lastGoodRead) }
+        progress.bad.subtract(bytes, ordering: .relaxed)
     }
 
     func unverified(_ range: ByteRange, _ error: Errno, _ reason: UnverifiedReason, in chunk: Chunk) {

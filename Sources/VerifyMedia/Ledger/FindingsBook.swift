@@ -10,6 +10,9 @@ struct FindingsBook {
 
     let device: DeviceRole
     private(set) var bad: [BadRange] = []
+    /// When each bad range last grew (monotonic ns; 0 for one restored from
+    /// a checkpoint).
+    private var badFound: [UInt64] = []
     private var badEnds: [RangeEnd: Int] = [:]
     private(set) var unverified: [UnverifiedRange] = []
     private(set) var flaky: [FlakyRange] = []
@@ -17,15 +20,33 @@ struct FindingsBook {
 
     init(device: DeviceRole) { self.device = device }
 
-    mutating func addBad(_ range: ByteRange, _ error: Errno, reportedToKernel: Bool) {
+    mutating func addBad(_ range: ByteRange, _ error: Errno, reportedToKernel: Bool, now: UInt64 = 0) {
         let key = RangeEnd(error: error, reported: reportedToKernel, end: range.start)
         if let index = badEnds.removeValue(forKey: key) {
             bad[index].range.end = range.end
+            badFound[index] = now
             badEnds[RangeEnd(error: error, reported: reportedToKernel, end: range.end)] = index
         } else {
             bad.append(BadRange(device: device, range: range, error: error, reportedToKernel: reportedToKernel))
+            badFound.append(now)
             badEnds[RangeEnd(error: error, reported: reportedToKernel, end: range.end)] = bad.count - 1
         }
+    }
+
+    /// Bad ranges found after `time` become unverified, the device gone:
+    /// returns their bytes.
+    mutating func setAsideBad(foundAfter time: UInt64) -> UInt64 {
+        let late = bad.indices.filter { badFound[$0] > time }
+        guard !late.isEmpty else { return 0 }
+        for index in late { addUnverified(bad[index].range, bad[index].error, .deviceGone) }
+        let bytes = late.reduce(0) { $0 + bad[$1].range.count }
+        let kept = bad.indices.filter { !late.contains($0) }
+        bad = kept.map { bad[$0] }
+        badFound = kept.map { badFound[$0] }
+        badEnds = Dictionary(uniqueKeysWithValues: bad.enumerated().map { index, range in
+            (RangeEnd(error: range.error, reported: range.reportedToKernel, end: range.range.end), index)
+        })
+        return bytes
     }
 
     mutating func addUnverified(_ range: ByteRange, _ error: Errno, _ reason: UnverifiedReason) {

@@ -9,20 +9,11 @@ import Glibc
 /// finds the entries.
 public struct JournalWriter: Sendable {
     public static let defaultSocket = "/run/systemd/journal/socket"
-    private let socket: FileDescriptor
-    private let address: sockaddr_un
+    private let socket: UnixDatagramSocket
 
     /// Opens a datagram socket towards `socketPath`; nothing is sent yet.
     public init(socketPath: String = JournalWriter.defaultSocket) throws(Errno) {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .ENAMETOOLONG }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
-        self.address = address
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .current }
-        socket = FileDescriptor(rawValue: fd)
+        socket = try UnixDatagramSocket(path: socketPath)
     }
 
     public func close() { socket.close() }
@@ -31,16 +22,7 @@ public struct JournalWriter: Sendable {
     /// or the entry is larger than a datagram may be); callers fall back
     /// to plain text then.
     public func send(_ fields: [(name: String, value: String)]) throws(Errno) {
-        let datagram = JournalWriter.encode(fields)
-        var address = self.address
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
-                datagram.withUnsafeBytes {
-                    sendto(socket.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), target, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
-        if sent < 0 { throw .current }
+        try socket.send(JournalWriter.encode(fields))
     }
 
     /// The datagram for `fields`. Names are made valid for journald: upper

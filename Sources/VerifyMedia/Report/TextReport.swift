@@ -8,21 +8,24 @@ public struct TextReport {
 
     /// Lines about damage, unverified and flaky ranges, and errors.
     public var findingLines: [String] {
-        let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
-        var lines = report.badRanges.flatMap { ownerLines($0).map(\.text) }
-        for range in report.scan.unverifiedRanges {
-            lines.append("\(mount): \(place(range.device, range.range)): not verified, \(range.reason.phrase) (\(range.error.name))")
-        }
-        for range in report.scan.flakyRanges {
-            lines.append("\(mount): \(place(range.device, range.range)): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)")
-        }
-        lines += (report.scan.errors + report.errors).map { "\(mount): error: \(TextEscaping.escape($0))" }
-        return lines
+        return report.badRanges.flatMap { ownerLines($0).map(\.text) } + report.scan.unverifiedRanges.map(line)
+            + report.scan.flakyRanges.map(line) + (report.scan.errors + report.errors).map(errorLine)
     }
+
+    public func line(_ range: UnverifiedRange) -> String {
+        "\(mount): \(place(range.device, range.range)): not verified, \(range.reason.phrase) (\(range.error.name))"
+    }
+
+    public func line(_ range: FlakyRange) -> String {
+        "\(mount): \(place(range.device, range.range)): read failed\(range.error.map { " (\($0.name))" } ?? ""), then succeeded on retry (flaky)"
+    }
+
+    public func errorLine(_ error: String) -> String { "\(mount): error: \(TextEscaping.escape(error))" }
+
+    private var mount: String { TextEscaping.escape(report.scan.filesystem.mountPoint) }
 
     /// One line per owner of a bad range (per name, for a file with several).
     public func ownerLines(_ owned: OwnedBadRange) -> [(owner: Owner, path: RawPath?, text: String)] {
-        let mount = TextEscaping.escape(report.scan.filesystem.mountPoint)
         let bad = owned.bad
         let note = owned.status == .new ? " [new]" : ""
         let site = place(bad.device, bad.range)
@@ -69,7 +72,6 @@ public struct TextReport {
 
     public var summaryLines: [String] {
         let scan = report.scan
-        let mount = TextEscaping.escape(scan.filesystem.mountPoint)
         let planned = scan.devices.reduce(0) { $0 + $1.bytesPlanned }
         let of = scan.complete ? " of \(formatBytes(planned))" : ""
         var lines = ["\(mount): verified \(formatBytes(scan.bytesVerified))\(of) in \(formatSeconds(scan.seconds)) (\(formatBytes(UInt64(report.bytesPerSecond)))/s), \(scan.engine.rawValue) engine, scope \(scan.scope.rawValue)"]

@@ -168,6 +168,9 @@ public final class Scanner: Sendable {
             }
         }
         threads.forEach { $0.join() }
+        for pipeline in pipelines where !pipeline.device.isPresent || stop.cause == .deviceRemoved(pipeline.device.role, path: pipeline.device.path) {
+            pipeline.ledger.deviceRemoved()
+        }
         let seconds = Double(monotonicNanoseconds() - startNanoseconds) / 1e9
         return result(started: started, seconds: seconds)
     }
