@@ -687,6 +687,14 @@ def target_rows(summary):
                          f"{r[1]:.2f} ({r[0]:.2f}-{r[2]:.2f})", r[1] >= target))
 
     ratio("throughput-small", TARGET_SMALL_RATIO)
+    rand = ((summary.get("throughput-small") or {}).get("fio-randread") or {}).get("ratio")
+    if rand:
+        rows.append(("throughput-small: ratio to fio reading the same bytes at random (median)", "reference",
+                     f"{rand[1]:.2f} ({rand[0]:.2f}-{rand[2]:.2f})", None))
+    big = (summary.get("throughput-big") or {}).get("ratio")
+    if big:
+        rows.append(("throughput-big: ratio to fio (median)", "reference", f"{big[1]:.2f} ({big[0]:.2f}-{big[2]:.2f})",
+                     None))
     ratio("extents-1m", TARGET_EXTENTS_1M_RATIO)
     ratio("extents-4m", TARGET_EXTENTS_4M_RATIO)
     rss = (summary.get("extents-4m") or {}).get("peak_rss_kib")
