@@ -175,12 +175,16 @@ cat <<EOF
    offset named. (The sector is reported twice: the second time by the
    watcher's own verification through the kernel, which it knows to be
    covered.) Under systemd, xfs_verify_media_watch_mounts.service starts
-   such a watcher for every XFS mount. Next: --json for the machine-readable
-   report, -b for a gentle background scan, man -l man/xfs_verify_media.8.
+   such a watcher for every XFS mount.
 EOF
 
 # --- 6. status, as another shell sees it -----------------------------------------
 step "6. The scan's status, from another shell (also while it runs)"
 echo "   ${B}# xfs_verify_media status $MNT$R"
 "$BINARY" status "$MNT"
+cat <<EOF
+
+   Next: --json for the machine-readable report, -b for a gentle background
+   scan, xfs_verify_media history for past scans, man -l man/xfs_verify_media.8.
+EOF
 exit 0
