@@ -92,7 +92,7 @@ struct RealKernelEngineTests {
 
     @Test("fault disk (EIO): the kernel engine finds what io_uring finds; the health monitor hears each bad sector once")
     func faultDisk() async throws {
-        try await TestBed.with { bed in
+        try TestBed.with { bed in
             try bed.writeFile("big", size: 8 << 20, seed: 1)
             try bed.writeFile("small", size: 4096, seed: 2)
             try bed.writeFragmentedFile("fragmented", extents: 8, extentSize: 64 << 10)
@@ -136,7 +136,7 @@ struct RealKernelEngineTests {
     @Test("scsi_debug medium errors (ENODATA): the same, on a disk whose reads really fail", .scsiDebug)
     func scsiDebugMediumErrors() async throws {
         try await ScsiDebugDisk.with(sizeMiB: 320) { disk in
-            try await TestBed.with(TestBedOptions(dataDevice: disk.device)) { bed in
+            try TestBed.with(TestBedOptions(dataDevice: disk.device)) { bed in
                 try bed.writeFile("photo", size: 4 << 20, seed: 5)
                 try bed.writeFile("note", size: 64 << 10, seed: 6)
                 try bed.sync()

@@ -230,7 +230,7 @@ struct RealKernelRealtimeTests {
         try await ScsiDebugDisk.with(sizeMiB: 128, parameters: zoned) { disk in
             let options = TestBedOptions(mkfsOptions: [], faultDisk: false, mkfsProgram: SidUserland.mkfs,
                                          realtimeDevice: disk.device)
-            try await TestBed.with(options) { bed in
+            try TestBed.with(options) { bed in
                 let horizon: UInt64 = 16 * (6 << 20)
                 // Zoned XFS fills zones in order; freed space comes back only
                 // through garbage collection, which moves live data into the

@@ -130,15 +130,13 @@ final class DeviceLedger: ScanSink {
     }
 
     func verified(_ range: ByteRange, in chunk: Chunk) {
-        let now = monotonicNanoseconds()
-        state.withLock { $0.lastGoodRead = now }
         let bytes = account(range, in: chunk, verified: true).totalBytes
         progress.verified.add(bytes, ordering: .relaxed)
     }
 
     func bad(_ range: ByteRange, _ error: Errno, reportedToKernel: Bool, in chunk: Chunk) {
         let now = monotonicNanoseconds()
-        let pieces = account(range, in: chunk) { findings, piece in
+        let pieces = account(range, in: chunk, now: now) { findings, piece in
             findings.addBad(piece, error, reportedToKernel: reportedToKernel, now: now)
         }
         progress.bad.add(pieces.totalBytes, ordering: .relaxed)
@@ -195,10 +193,10 @@ final class DeviceLedger: ScanSink {
     /// that were still open, each passed to `record`: nothing is counted
     /// twice, and nothing out of scope at all.
     @discardableResult
-    private func account(_ range: ByteRange, in chunk: Chunk, verified: Bool = false,
+    private func account(_ range: ByteRange, in chunk: Chunk, verified: Bool = false, now: UInt64 = monotonicNanoseconds(),
                          _ record: (inout FindingsBook, ByteRange) -> Void = { _, _ in }) -> [ByteRange] {
-        let now = monotonicNanoseconds()
         let pieces = state.withLock { state in
+            if verified { state.lastGoodRead = now }
             let pieces: [ByteRange] = state.books[chunk.lane].update(chunk, now: now) { entry in
                 let pieces = entry.open.remove(range)
                 if verified { entry.verified += pieces.totalBytes }

@@ -40,7 +40,7 @@ struct FindingsBook {
         guard !late.isEmpty else { return 0 }
         for index in late { addUnverified(bad[index].range, bad[index].error, .deviceGone) }
         let bytes = late.reduce(0) { $0 + bad[$1].range.count }
-        let kept = bad.indices.filter { !late.contains($0) }
+        let kept = bad.indices.filter { badFound[$0] <= time }
         bad = kept.map { bad[$0] }
         badFound = kept.map { badFound[$0] }
         badEnds = Dictionary(uniqueKeysWithValues: bad.enumerated().map { index, range in
