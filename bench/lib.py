@@ -603,7 +603,7 @@ def pinpoint_one(io, lines, per_io):
          f"{num((rf - rc) / rc * 100 if rc and rf else None, '{:+.2f}')} %"],
         ["fault disk MiB, no faults / faults (median)", f"{num((bc or 0) / MIB, '{:.1f}')} / {num((bf or 0) / MIB, '{:.1f}')}",
          f"{num(b, '{:+.2f}')} % (<= {TARGET_PINPOINT_BYTES_PCT}: {ok(b is not None and b <= TARGET_PINPOINT_BYTES_PCT)})"],
-        ["floor: each failed read once more", f"{num(s['floor_bytes_pct'], '{:+.2f}')} %",
+        ["each failure found by a read of the I/O size, read once more", f"{num(s['floor_bytes_pct'], '{:+.2f}')} %",
          f"{expected} faults x {num((io_size or 0) / MIB, '{:.2f}')} MiB reads"],
         ["bad sectors found per faulty run", ",".join(str(x) for x in found), f"== {expected}: {ok(exact)}"],
     ]), ""]
@@ -740,7 +740,7 @@ def target_rows(summary):
         rows.append((f"pinpoint, I/O size {io}: extra bytes at the disk (median)", f"<= +{TARGET_PINPOINT_BYTES_PCT} %",
                      f"{b:+.1f} %", b <= TARGET_PINPOINT_BYTES_PCT))
         if floor is not None:
-            rows.append((f"pinpoint, I/O size {io}: each failed read read once more", "floor", f"{floor:+.1f} %", None))
+            rows.append((f"pinpoint, I/O size {io}: each failure found by a read of the I/O size, read once more", "reference", f"{floor:+.1f} %", None))
         t = (s.get("overhead_pct") or [None, None, None])
         if t[1] is not None:
             rows.append((f"pinpoint, I/O size {io}: extra time, median of pairs (min-max)",

@@ -193,3 +193,37 @@ struct PinpointTests {
         #expect(!disk.reads.contains { $0.range.overlaps(ByteRange(8192, 32768)) })
     }
 }
+
+@Suite("Media error zones: reads near a failed one are made smaller")
+struct MediaErrorZonesTests {
+    @Test("only chunks within the radius of a failure are cut, at multiples of an eighth of the I/O size, gaps left out")
+    func piecesNearFailures() {
+        let zones = MediaErrorZones(ioSize: 1 << 20, sectorSize: 512, radius: 8 << 20)
+        let mib: UInt64 = 1 << 20
+        let near = Chunk(lane: 0, range: ByteRange(20 * mib, 21 * mib), scope: [ByteRange(20 * mib, 21 * mib)])
+        #expect(zones.pieces(of: near) == nil, "no failure yet")
+        zones.note(ByteRange(25 * mib, 25 * mib + 512))
+        zones.note(ByteRange(60 * mib, 61 * mib))
+        #expect(zones.pieceSize == 128 << 10)
+        #expect(zones.pieces(of: near)?.count == 8)
+        let far = Chunk(lane: 0, range: ByteRange(40 * mib, 41 * mib), scope: [ByteRange(40 * mib, 41 * mib)])
+        #expect(zones.pieces(of: far) == nil)
+        // Two extents far apart in one chunk: a piece each, trimmed to them.
+        let base = 55 * mib
+        let sparse = Chunk(lane: 0, range: ByteRange(base, base + mib),
+                           scope: [ByteRange(base, base + (64 << 10)), ByteRange(base + (900 << 10), base + mib)])
+        #expect(zones.pieces(of: sparse) == [ByteRange(base, base + (64 << 10)), ByteRange(base + (900 << 10), base + mib)])
+        // A chunk no larger than a piece is read whole.
+        let small = Chunk(lane: 0, range: ByteRange(24 * mib, 24 * mib + (128 << 10)),
+                          scope: [ByteRange(24 * mib, 24 * mib + (128 << 10))])
+        #expect(zones.pieces(of: small) == nil)
+    }
+
+    @Test("pieces are whole sectors and never below 64 KiB")
+    func pieceSizes() {
+        #expect(MediaErrorZones(ioSize: 2 << 20, sectorSize: 512).pieceSize == 256 << 10)
+        #expect(MediaErrorZones(ioSize: 128 << 10, sectorSize: 512).pieceSize == 64 << 10)
+        #expect(MediaErrorZones(ioSize: 3 * 4096 * 10, sectorSize: 4096).pieceSize == 64 << 10)
+        #expect(MediaErrorZones(ioSize: 3 * 4096 * 1000, sectorSize: 4096).pieceSize == 3 * 4096 * 1000 / 8 / 4096 * 4096)
+    }
+}

@@ -38,6 +38,36 @@ private func pipeline(_ bench: LedgerBench, chunks: Int) -> DevicePipeline {
                           pacer: Pacer(limiter: nil, foregroundYield: nil), stop: bench.stop)
 }
 
+/// An `AsyncReadQueue` over a `ScriptedDisk`: every read submitted
+/// completes in the same call, in the order it was prepared.
+final class ScriptedQueue: AsyncReadQueue {
+    let depth: Int
+    private let disk: ScriptedDisk
+    private var prepared: [(slot: Int, range: ByteRange)] = []
+    private let buffer = AlignedBuffer(count: 1 << 20)
+
+    init(_ disk: ScriptedDisk, depth: Int) {
+        self.disk = disk
+        self.depth = depth
+    }
+
+    func prepare(slot: Int, offset: UInt64, length: Int) {
+        prepared.append((slot, ByteRange(offset, offset + UInt64(length))))
+    }
+
+    func submitAndWait(minimum: Int, timeoutNanoseconds: UInt64?, _ completion: (Int, Int) -> Void) throws(Errno) {
+        let batch = prepared
+        prepared = []
+        for (slot, range) in batch {
+            switch disk.read(range, into: buffer, report: false) {
+            case .complete: completion(slot, Int(range.count))
+            case .partial(let count, _): completion(slot, count)
+            case .failed(let error): completion(slot, -Int(error.rawValue))
+            }
+        }
+    }
+}
+
 private func readers(_ disk: ScriptedDisk) -> DeviceReaders {
     DeviceReaders(engine: .blocking(threads: 1, { disk }), pinpointReader: { disk }, reportingReads: false, reporter: nil)
 }
@@ -92,8 +122,41 @@ struct PipelineTests {
         #expect(bench.findings.errors.contains { $0.contains("cannot start reader") })
     }
 
-    @Test("a stop ends pinpointing at once: no new read after it, and what was not narrowed is read again on resume (issue 11.4)")
-    func stopEndsPinpointing() throws {
+    @Test("after a media error, reads near it are made in pieces, so a later bad sector there costs a piece, not a chunk",
+          arguments: [false, true])
+    func piecesNearErrors(queued: Bool) {
+        let bench = LedgerBench(size: 64 << 20)
+        let bad: [UInt64] = [(3 << 20) + 7 * 512, (40 << 20) + 1001 * 512]
+        let failedReads = Mutex<[ByteRange]>([])
+        let disk = ScriptedDisk { range, _ in
+            guard let sector = bad.first(where: { range.start <= $0 && $0 < range.end }) else { return .complete }
+            failedReads.withLock { $0.append(range) }
+            // A short read up to the bad sector, as pread and io_uring return.
+            return sector > range.start ? .partial(verified: Int(sector - range.start), error: nil) : .failed(.EIO)
+        }
+        let scan = pipeline(bench, chunks: 64)
+        let engine: DeviceReaders.Engine = queued
+            ? .queued({ ScriptedQueue(disk, depth: 4) }) : .blocking(threads: 1, { disk })
+        let threads = scan.start(DeviceReaders(engine: engine, pinpointReader: { disk }, reportingReads: false, reporter: nil),
+                                 vanished: { .requested("gone") })
+        #expect(finish(threads, scan, bench.stopSignal))
+        let findings = bench.findings
+        #expect(findings.bad.map(\.range) == bad.map { ByteRange($0, $0 + 512) })
+        #expect(findings.unverified.isEmpty && findings.errors.isEmpty)
+        #expect(bench.ledger.isComplete)
+        let result = bench.ledger.result(seconds: 1, tuning: bench.tuning).device
+        #expect(result.bytesVerified == (64 << 20) - 1024)
+        // The first bad sector failed a whole 1 MiB chunk; the second, 37 MiB
+        // further on, an eighth of one.
+        let firstFailures = bad.map { sector in failedReads.withLock { $0.first { $0.start <= sector && sector < $0.end } } }
+        #expect(firstFailures[0]?.count == 1 << 20)
+        #expect(firstFailures[1]?.count == 128 << 10, "\(String(describing: firstFailures[1]))")
+        #expect(scan.errorZones.pieceSize == 128 << 10)
+    }
+
+    @Test("a stop ends pinpointing at once: no new read after it, and what was not narrowed is read again on resume (issue 11.4)",
+          arguments: [false, true])
+    func stopEndsPinpointing(queued: Bool) throws {
         let bench = LedgerBench(size: 64 << 20)
         let stop = bench.stopSignal
         // Every 1 MiB read fails at its first sector, so every chunk is pinpointed;
@@ -103,13 +166,21 @@ struct PipelineTests {
             return range.start % (1 << 20) == 0 ? .failed(.EIO) : .complete
         }
         disk.stop = stop
+        // After the first failure the chunks are read in pieces (`MediaErrorZones`),
+        // so the stop also comes in the middle of a chunk read in pieces.
         let scan = pipeline(bench, chunks: 64)
-        let threads = scan.start(readers(disk), vanished: { .requested("gone") })
+        let depth = 4
+        let engine: DeviceReaders.Engine = queued
+            ? .queued({ ScriptedQueue(disk, depth: depth) }) : .blocking(threads: 1, { disk })
+        let threads = scan.start(DeviceReaders(engine: engine, pinpointReader: { disk }, reportingReads: false, reporter: nil),
+                                 vanished: { .requested("gone") })
         #expect(finish(threads, scan, stop))
         // The stop comes from inside a read; each other thread reading (the
         // engine's, the other pinpointers) may already have been let go for
-        // its next one. After that, none.
-        #expect(disk.readsAfterStop <= DevicePipeline.pinpointThreads, "\(disk.readsAfterStop) reads after the stop")
+        // its next one, and a queue's reads already submitted complete. After
+        // that, none.
+        let allowed = DevicePipeline.pinpointThreads + (queued ? depth : 0)
+        #expect(disk.readsAfterStop <= allowed, "\(disk.readsAfterStop) reads after the stop")
         let findings = bench.findings
         let interrupted = findings.unverified.filter { $0.reason == .interrupted }
         #expect(!interrupted.isEmpty, "the chunks waiting for pinpointing are left unverified")

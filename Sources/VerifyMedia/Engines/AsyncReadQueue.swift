@@ -14,30 +14,89 @@ protocol AsyncReadQueue: AnyObject {
 }
 
 /// The read loop around an `AsyncReadQueue`: takes chunks from the plan,
-/// paces them, keeps the queue full, and reports each completion.
+/// paces them, keeps the queue full, and reports each completion. A chunk
+/// near an earlier media error is read in pieces, each in its own slot, and
+/// reported once all of them are back.
 struct QueuedReadLoop {
     let context: ReadContext
     let queue: any AsyncReadQueue
 
+    /// One read to submit or in flight: a whole chunk or one of its pieces.
+    private struct Read {
+        let chunk: Chunk
+        let range: ByteRange
+        var isWhole: Bool { range == chunk.range }
+    }
+
     func run() {
         let (chunks, pacer, stop, sink) = (context.chunks, context.pacer, context.stop, context.sink)
         var freeSlots = Array((0..<queue.depth).reversed())
-        var inflight = [(chunk: Chunk, submitted: UInt64)?](repeating: nil, count: queue.depth)
+        var inflight = [(read: Read, submitted: UInt64)?](repeating: nil, count: queue.depth)
         var inflightCount = 0
-        var waiting: Chunk?
-        var finished = false
+        /// Reads taken from the plan and not submitted yet, in order: one
+        /// chunk's, or the pieces of up to two chunks near an error.
+        var waiting: [Read] = []
+        var pieces = PieceBook()
+        /// Every chunk of the plan has been taken.
+        var planDone = false
+
+        /// Reports what a read returned: the chunk's outcome, or one piece of it.
+        func complete(_ read: Read, _ outcome: ReadOutcome, latency: UInt64) {
+            if read.isWhole {
+                sink.read(read.chunk, outcome, latencyNanoseconds: latency)
+            } else if let all = pieces.add(PieceRead(range: read.range, outcome: outcome, latencyNanoseconds: latency),
+                                           of: read.chunk) {
+                sink.read(read.chunk, pieces: all)
+            }
+        }
+        /// Reads taken but never submitted: a chunk none of whose reads
+        /// went is dropped (the next run reads it), the rest of one that
+        /// was partly read ends as `error`.
+        func abandonWaiting(_ error: Errno) {
+            var chunkStarts: [UInt64] = []
+            for read in waiting where chunkStarts.last != read.chunk.range.start { chunkStarts.append(read.chunk.range.start) }
+            for start in chunkStarts {
+                let reads = waiting.filter { $0.chunk.range.start == start }
+                let chunk = reads[0].chunk
+                if reads[0].isWhole || pieces.untouched(chunk) {
+                    pieces.forget(chunk)
+                    sink.dropped(chunk)
+                } else {
+                    for read in reads { complete(read, .failed(error), latency: 0) }
+                }
+            }
+            waiting = []
+        }
+        /// The first waiting read that may go now: near errors, never two
+        /// adjacent reads in flight, as the block layer would merge them
+        /// into one request and one bad sector would fail both.
+        func nextReady() -> Int? {
+            waiting.firstIndex { read in
+                read.isWhole || !inflight.contains { $0?.read.range.touches(read.range) ?? false }
+            }
+        }
+
         while true {
             var timeout: UInt64?
-            while !freeSlots.isEmpty && !stop.isRequested && !finished {
-                if waiting == nil {
-                    waiting = inflightCount > 0 ? chunks.tryPop() : chunks.pop()
-                    if waiting == nil {
-                        finished = inflightCount == 0 || chunks.isFinished
+            while !freeSlots.isEmpty && !stop.isRequested {
+                var ready = nextReady()
+                if ready == nil {
+                    guard !planDone, waiting.isEmpty || Set(waiting.map(\.chunk.range.start)).count < 2 else { break }
+                    guard let chunk = inflightCount > 0 || !waiting.isEmpty ? chunks.tryPop() : chunks.pop() else {
+                        planDone = chunks.isFinished
                         break
                     }
+                    if let ranges = context.errorZones?.pieces(of: chunk) {
+                        pieces.expect(ranges.count, of: chunk)
+                        waiting += ranges.map { Read(chunk: chunk, range: $0) }
+                    } else {
+                        waiting.append(Read(chunk: chunk, range: chunk.range))
+                    }
+                    ready = nextReady()
                 }
-                guard let chunk = waiting else { break }
-                let delay = pacer.delay(bytes: chunk.length)
+                guard let index = ready else { break }
+                let read = waiting[index]
+                let delay = pacer.delay(bytes: Int(read.range.count))
                 if delay > 0 {
                     if inflightCount == 0 {
                         sleep(nanoseconds: min(delay, 50_000_000))
@@ -47,14 +106,14 @@ struct QueuedReadLoop {
                     break
                 }
                 let slot = freeSlots.removeLast()
-                queue.prepare(slot: slot, offset: chunk.range.start, length: chunk.length)
-                inflight[slot] = (chunk, monotonicNanoseconds())
+                queue.prepare(slot: slot, offset: read.range.start, length: Int(read.range.count))
+                inflight[slot] = (read, monotonicNanoseconds())
                 inflightCount += 1
-                waiting = nil
+                waiting.remove(at: index)
             }
             if inflightCount == 0 {
-                if finished || stop.isRequested {
-                    if let waiting { sink.dropped(waiting) }
+                if (planDone && waiting.isEmpty) || stop.isRequested {
+                    abandonWaiting(.ECANCELED)
                     break
                 }
                 continue
@@ -64,10 +123,10 @@ struct QueuedReadLoop {
             let minimum = freeSlots.isEmpty ? max(1, queue.depth / 4) : 1
             do {
                 try queue.submitAndWait(minimum: minimum, timeoutNanoseconds: timeout) { slot, result in
-                    guard let (chunk, submitted) = inflight[slot] else { return }
+                    guard let (read, submitted) = inflight[slot] else { return }
                     if result == -Int(EAGAIN) || result == -Int(EINTR) {
                         // Not a verdict on the sectors: read it again.
-                        queue.prepare(slot: slot, offset: chunk.range.start, length: chunk.length)
+                        queue.prepare(slot: slot, offset: read.range.start, length: Int(read.range.count))
                         return
                     }
                     inflight[slot] = nil
@@ -76,8 +135,8 @@ struct QueuedReadLoop {
                     freeSlots.append(slot)
                     let outcome = result < 0
                         ? ReadOutcome.failed(Errno(Int32(-result)))
-                        : ReadOutcome(transferred: result, wanted: chunk.length)
-                    sink.read(chunk, outcome, latencyNanoseconds: monotonicNanoseconds() - submitted)
+                        : ReadOutcome(transferred: result, wanted: Int(read.range.count))
+                    complete(read, outcome, latency: monotonicNanoseconds() - submitted)
                 }
             } catch {
                 // The queue itself failed: the device cannot be read this way.
@@ -85,11 +144,42 @@ struct QueuedReadLoop {
                 sink.deviceFailed(error)
                 for entry in inflight.compactMap({ $0 }) {
                     pacer.finished()
-                    sink.read(entry.chunk, .failed(error), latencyNanoseconds: 0)
+                    complete(entry.read, .failed(error), latency: 0)
                 }
-                if let waiting { sink.dropped(waiting) }
+                abandonWaiting(error)
                 break
             }
         }
+    }
+}
+
+/// The pieces of chunks read in pieces, until each chunk's are all back.
+struct PieceBook {
+    private var chunks: [UInt64: (expected: Int, reads: [PieceRead])] = [:]
+
+    mutating func expect(_ count: Int, of chunk: Chunk) {
+        chunks[chunk.range.start] = (count, [])
+    }
+
+    /// Whether none of `chunk`'s pieces came back: with none in flight,
+    /// none was submitted.
+    func untouched(_ chunk: Chunk) -> Bool {
+        chunks[chunk.range.start]?.reads.isEmpty ?? true
+    }
+
+    mutating func forget(_ chunk: Chunk) {
+        chunks[chunk.range.start] = nil
+    }
+
+    /// Adds a piece; all of the chunk's pieces, in order, once it was the last.
+    mutating func add(_ read: PieceRead, of chunk: Chunk) -> [PieceRead]? {
+        guard var entry = chunks[chunk.range.start] else { return nil }
+        entry.reads.append(read)
+        guard entry.reads.count == entry.expected else {
+            chunks[chunk.range.start] = entry
+            return nil
+        }
+        chunks[chunk.range.start] = nil
+        return entry.reads.sorted { $0.range.start < $1.range.start }
     }
 }

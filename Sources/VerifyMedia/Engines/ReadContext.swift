@@ -8,4 +8,6 @@ struct ReadContext: Sendable {
     let pacer: Pacer
     let stop: DeviceStop
     let sink: any ScanSink
+    /// Chunks near earlier media errors are read in pieces.
+    var errorZones: MediaErrorZones? = nil
 }

@@ -29,4 +29,23 @@ enum ReadOutcome: Equatable {
         case .failed: 0
         }
     }
+
+    /// The part of `range` that read fine: all of it, the start of a short
+    /// read, or nothing.
+    func readFine(of range: ByteRange) -> ByteRange? {
+        switch self {
+        case .complete: range
+        case .partial(let count, _): count > 0 ? ByteRange(range.start, range.start + UInt64(count)) : nil
+        case .failed: nil
+        }
+    }
+
+    /// The part of `range` that failed, and why if the kernel said.
+    func failure(of range: ByteRange) -> (range: ByteRange, error: Errno?)? {
+        switch self {
+        case .complete: nil
+        case .partial(let count, let error): (ByteRange(range.start + UInt64(count), range.end), error)
+        case .failed(let error): (range, error)
+        }
+    }
 }

@@ -20,6 +20,14 @@ struct ThreadedReadLoop {
                 }
                 let buffer = AlignedBuffer(count: context.tuning.ioSize)
                 while !context.stop.isRequested, let chunk = context.chunks.pop() {
+                    if let pieces = context.errorZones?.pieces(of: chunk) {
+                        guard let reads = read(pieces, with: reader, into: buffer) else {
+                            context.sink.dropped(chunk)
+                            break
+                        }
+                        context.sink.read(chunk, pieces: reads)
+                        continue
+                    }
                     guard context.pacer.wait(bytes: chunk.length, unless: context.stop) else {
                         context.sink.dropped(chunk)
                         break
@@ -32,5 +40,24 @@ struct ThreadedReadLoop {
             }
         }
         workers.forEach { $0.join() }
+    }
+
+    /// Reads a chunk's pieces one after the other; nil when a stop came
+    /// before the first. A stop after it leaves the rest unread (ECANCELED),
+    /// for the pinpointer to leave unverified and the next run to read.
+    private func read(_ pieces: [ByteRange], with reader: any BlockingReader, into buffer: AlignedBuffer) -> [PieceRead]? {
+        var reads: [PieceRead] = []
+        for piece in pieces {
+            guard context.pacer.wait(bytes: Int(piece.count), unless: context.stop) else {
+                if reads.isEmpty { return nil }
+                reads.append(PieceRead(range: piece, outcome: .failed(.ECANCELED), latencyNanoseconds: 0))
+                continue
+            }
+            let started = monotonicNanoseconds()
+            let outcome = reader.read(piece, into: buffer, report: false)
+            context.pacer.finished()
+            reads.append(PieceRead(range: piece, outcome: outcome, latencyNanoseconds: monotonicNanoseconds() - started))
+        }
+        return reads
     }
 }

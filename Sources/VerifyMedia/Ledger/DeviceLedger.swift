@@ -89,25 +89,34 @@ final class DeviceLedger: ScanSink {
     }
 
     func read(_ chunk: Chunk, _ outcome: ReadOutcome, latencyNanoseconds: UInt64) {
-        let now = monotonicNanoseconds()
-        let transferred: Int
-        let verified: UInt64
-        var open: [ByteRange] = []
         switch outcome {
         case .complete:
-            transferred = chunk.length
-            verified = chunk.scopeBytes
+            record(chunk, transferred: chunk.length, verified: chunk.scopeBytes, open: [], latencies: [latencyNanoseconds])
         case .partial(let count, _):
-            transferred = count
-            open = chunk.scope
-            verified = open.remove(ByteRange(chunk.range.start, chunk.range.start + UInt64(count))).totalBytes
+            var open = chunk.scope
+            let verified = open.remove(ByteRange(chunk.range.start, chunk.range.start + UInt64(count))).totalBytes
+            record(chunk, transferred: count, verified: verified, open: open, latencies: [latencyNanoseconds])
         case .failed:
-            transferred = 0
-            verified = 0
-            open = chunk.scope
+            record(chunk, transferred: 0, verified: 0, open: chunk.scope, latencies: [latencyNanoseconds])
         }
+    }
+
+    func read(_ chunk: Chunk, pieces: [PieceRead]) {
+        var open = chunk.scope
+        var verified: UInt64 = 0
+        for piece in pieces {
+            if let fine = piece.outcome.readFine(of: piece.range) { verified += open.remove(fine).totalBytes }
+        }
+        let transferred = pieces.reduce(0) { $0 + Int($1.outcome.bytes(of: $1.range)) }
+        record(chunk, transferred: transferred, verified: verified, open: open, latencies: pieces.map(\.latencyNanoseconds))
+    }
+
+    /// An engine's reads of `chunk` are over: `verified` in-scope bytes read
+    /// fine, `open` is left for pinpointing.
+    private func record(_ chunk: Chunk, transferred: Int, verified: UInt64, open: [ByteRange], latencies: [UInt64]) {
+        let now = monotonicNanoseconds()
         state.withLock { state in
-            state.latencies.record(latencyNanoseconds / 1000)
+            for latency in latencies { state.latencies.record(latency / 1000) }
             if verified > 0 { state.lastGoodRead = now }
             state.books[chunk.lane].update(chunk, now: now) { entry in
                 entry.read += UInt64(transferred)

@@ -29,6 +29,9 @@ protocol ScanSink: Sendable {
     /// An engine's read of `chunk` ended. A partial or failed read leaves
     /// the rest of the chunk open until it is pinpointed.
     func read(_ chunk: Chunk, _ outcome: ReadOutcome, latencyNanoseconds: UInt64)
+    /// The same for a chunk read in pieces, near an earlier media error
+    /// (`MediaErrorZones`): the parts that failed stay open.
+    func read(_ chunk: Chunk, pieces: [PieceRead])
 
     // MARK: Pinpointing a chunk whose read failed
 

@@ -20,6 +20,9 @@ public struct ByteRange: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public func overlaps(_ other: ByteRange) -> Bool { start < other.end && other.start < end }
 
+    /// Whether the two overlap or one ends where the other starts.
+    func touches(_ other: ByteRange) -> Bool { start <= other.end && other.start <= end }
+
     /// Widened outward to multiples of `alignment` (a power of two).
     func aligned(to alignment: UInt64) -> ByteRange {
         ByteRange(start & ~(alignment - 1), (end + alignment - 1) & ~(alignment - 1))

@@ -29,6 +29,8 @@ final class DevicePipeline: ScanSink {
     let queues: LaneQueues
     let pacer: Pacer
     let stop: DeviceStop
+    /// Where reads failed: chunks near them are read in pieces.
+    let errorZones: MediaErrorZones
     private let pinpointJobs = BlockingQueue<PinpointJob>(capacity: 4096)
     /// Handed to the feeder thread, which alone uses them.
     private let planners: UncheckedSendable<[LanePlanner]>
@@ -56,13 +58,15 @@ final class DevicePipeline: ScanSink {
         self.groups = groups ?? Array(0..<ledger.lanes.count)
         self.pacer = pacer
         self.stop = stop
+        errorZones = MediaErrorZones(ioSize: tuning.ioSize, sectorSize: device.logicalSectorSize)
         planningThreads = device.rotational ? 1 : ChunkFeeder.parallelGroups
         queues = LaneQueues(lanes: ledger.lanes.count, order: device.rotational ? .sweep : .nearestReady,
                             budget: tuning.planBudget, reserve: max(8, tuning.queueDepth * 2))
     }
 
     var context: ReadContext {
-        ReadContext(device: device, tuning: tuning, chunks: queues, pacer: pacer, stop: stop, sink: self)
+        ReadContext(device: device, tuning: tuning, chunks: queues, pacer: pacer, stop: stop, sink: self,
+                    errorZones: errorZones)
     }
 
     /// Starts the planners, the engine and the pinpointer.
@@ -132,17 +136,26 @@ final class DevicePipeline: ScanSink {
             return
         }
         ledger.read(chunk, outcome, latencyNanoseconds: latencyNanoseconds)
-        let failed: ByteRange
-        let error: Errno?
-        switch outcome {
-        case .complete: return
-        case .partial(let count, let why):
-            failed = ByteRange(chunk.range.start + UInt64(count), chunk.range.end)
-            error = why
-        case .failed(let why):
-            failed = chunk.range
-            error = why
-        }
+        guard let failure = outcome.failure(of: chunk.range) else { return }
+        pinpoint(chunk, failed: failure.range, error: failure.error)
+    }
+
+    func read(_ chunk: Chunk, pieces: [PieceRead]) {
+        // A fatal signal inside XFS_IOC_VERIFY_MEDIA: stop, and the pinpointer
+        // leaves what failed unverified for the next run.
+        if pieces.contains(where: { $0.outcome == .failed(.EINTR) }) { stop.scan.request(.fatalSignal) }
+        ledger.read(chunk, pieces: pieces)
+        let failures = pieces.compactMap { $0.outcome.failure(of: $0.range) }.sorted { $0.range.start < $1.range.start }
+        guard let first = failures.first, let last = failures.last else { return }
+        // One job for the span of the failed pieces: a piece between them
+        // that read fine is only read again, never counted twice.
+        pinpoint(chunk, failed: ByteRange(first.range.start, last.range.end), error: first.error)
+    }
+
+    /// Queues the failed part of a chunk for pinpointing, and reads near it
+    /// in pieces from now on when the medium failed.
+    private func pinpoint(_ chunk: Chunk, failed: ByteRange, error: Errno?) {
+        if error.map({ ErrorClass($0) == .media }) ?? true { errorZones.note(failed) }
         if !pinpointJobs.push(PinpointJob(chunk: chunk, failed: failed, error: error)) {
             ledger.pinpointed(chunk, leftover: .interrupted, error: .ECANCELED)
         }
