@@ -34,8 +34,10 @@ struct QueuedReadLoop {
         var inflight = [(read: Read, submitted: UInt64)?](repeating: nil, count: queue.depth)
         var inflightCount = 0
         /// Reads taken from the plan and not submitted yet, in order: one
-        /// chunk's, or the pieces of up to two chunks near an error.
+        /// chunk's, or the pieces of up to four chunks near an error (so that
+        /// the queue stays full though adjacent pieces wait for each other).
         var waiting: [Read] = []
+        let chunksWaitingAtMost = 4
         var pieces = PieceBook()
         /// Every chunk of the plan has been taken.
         var planDone = false
@@ -81,7 +83,7 @@ struct QueuedReadLoop {
             while !freeSlots.isEmpty && !stop.isRequested {
                 var ready = nextReady()
                 if ready == nil {
-                    guard !planDone, waiting.isEmpty || Set(waiting.map(\.chunk.range.start)).count < 2 else { break }
+                    guard !planDone, waiting.isEmpty || Set(waiting.map(\.chunk.range.start)).count < chunksWaitingAtMost else { break }
                     guard let chunk = inflightCount > 0 || !waiting.isEmpty ? chunks.tryPop() : chunks.pop() else {
                         planDone = chunks.isFinished
                         break
