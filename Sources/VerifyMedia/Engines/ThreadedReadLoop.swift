@@ -21,9 +21,7 @@ struct ThreadedReadLoop {
                 let buffer = AlignedBuffer(count: context.tuning.ioSize)
                 while !context.stop.isRequested, let chunk = context.chunks.pop() {
                     if let pieces = context.errorZones?.pieces(of: chunk) {
-                        // One at a time here, so in physical order (nothing to merge).
-                        let ordered = pieces.sorted { $0.start < $1.start }
-                        guard let reads = read(ordered, with: reader, into: buffer) else {
+                        guard let reads = read(pieces, with: reader, into: buffer) else {
                             context.sink.dropped(chunk)
                             break
                         }

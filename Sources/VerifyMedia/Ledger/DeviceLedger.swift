@@ -89,16 +89,12 @@ final class DeviceLedger: ScanSink {
     }
 
     func read(_ chunk: Chunk, _ outcome: ReadOutcome, latencyNanoseconds: UInt64) {
-        switch outcome {
-        case .complete:
-            record(chunk, transferred: chunk.length, verified: chunk.scopeBytes, open: [], latencies: [latencyNanoseconds])
-        case .partial(let count, _):
-            var open = chunk.scope
-            let verified = open.remove(ByteRange(chunk.range.start, chunk.range.start + UInt64(count))).totalBytes
-            record(chunk, transferred: count, verified: verified, open: open, latencies: [latencyNanoseconds])
-        case .failed:
-            record(chunk, transferred: 0, verified: 0, open: chunk.scope, latencies: [latencyNanoseconds])
+        guard outcome == .complete else {
+            read(chunk, pieces: [PieceRead(range: chunk.range, outcome: outcome, latencyNanoseconds: latencyNanoseconds)])
+            return
         }
+        // The common case, without unpacking the chunk's scope.
+        record(chunk, transferred: chunk.length, verified: chunk.scopeBytes, open: [], latencies: [latencyNanoseconds])
     }
 
     func read(_ chunk: Chunk, pieces: [PieceRead]) {

@@ -48,18 +48,14 @@ final class MediaErrorZones: Sendable {
         any.store(true, ordering: .releasing)
     }
 
-    /// The ranges to read `chunk` in, when it lies near a failure and would
-    /// be more than one piece; nil to read it whole. They come every other
-    /// one first (0, 2, 4 ..., then 1, 3 ...), the order to submit them in:
-    /// the block layer merges adjacent reads submitted together into one
-    /// request, and a failed request fails every read in it.
+    /// The ranges to read `chunk` in, in physical order, when it lies near a
+    /// failure and would be more than one piece; nil to read it whole.
     func pieces(of chunk: Chunk) -> [ByteRange]? {
         guard any.load(ordering: .acquiring), chunk.range.count > pieceSize else { return nil }
         let near = zones.withLock { zones in zones.contains { $0.overlaps(chunk.range) } }
         guard near else { return nil }
         let pieces = chunk.pieces(every: pieceSize)
-        guard pieces.count > 1 else { return nil }
-        return pieces.indices.filter { $0 % 2 == 0 }.map { pieces[$0] } + pieces.indices.filter { $0 % 2 == 1 }.map { pieces[$0] }
+        return pieces.count > 1 ? pieces : nil
     }
 }
 
@@ -85,7 +81,7 @@ extension Chunk {
 }
 
 /// One piece of a chunk read in pieces (`MediaErrorZones`), and how it went.
-struct PieceRead: Equatable {
+struct PieceRead {
     let range: ByteRange
     let outcome: ReadOutcome
     let latencyNanoseconds: UInt64
