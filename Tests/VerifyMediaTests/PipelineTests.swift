@@ -154,31 +154,6 @@ struct PipelineTests {
         #expect(scan.errorZones.pieceSize == 128 << 10)
     }
 
-    @Test("a read that failed with its neighbour's bad sector (one merged request) and then reads fine is not flaky; one that failed alone is")
-    func mergedFailureIsNotFlaky() {
-        let bench = LedgerBench(size: 16 << 20)
-        let bad: UInt64 = (5 << 20) - 512
-        // The chunk after the bad sector fails once, as a request merged
-        // with the one holding the bad sector would; the chunk at 12 MiB
-        // fails once on its own.
-        let failedOnce = Mutex<Set<UInt64>>([])
-        let disk = ScriptedDisk { range, _ in
-            if range.start <= bad && bad < range.end { return .failed(.EIO) }
-            for once: UInt64 in [5 << 20, 12 << 20] where range.start == once {
-                if failedOnce.withLock({ $0.insert(once).inserted }) { return .failed(.EIO) }
-            }
-            return .complete
-        }
-        let scan = pipeline(bench, chunks: 16)
-        let threads = scan.start(readers(disk), vanished: { .requested("gone") })
-        #expect(finish(threads, scan, bench.stopSignal))
-        let findings = bench.findings
-        #expect(findings.bad.map(\.range) == [ByteRange(bad, bad + 512)])
-        // (Near the bad sector the chunk at 12 MiB is read in pieces: its first one failed.)
-        #expect(findings.flaky.map(\.range.start) == [12 << 20], "\(findings.flaky)")
-        #expect(bench.ledger.isComplete)
-    }
-
     @Test("a stop ends pinpointing at once: no new read after it, and what was not narrowed is read again on resume (issue 11.4)",
           arguments: [false, true])
     func stopEndsPinpointing(queued: Bool) throws {

@@ -15,8 +15,6 @@ final class MediaErrorZones: Sendable {
     let pieceSize: UInt64
     /// Sorted, disjoint ranges: each failed read widened by `radius`.
     private let zones = Mutex<[ByteRange]>([])
-    /// The failed reads themselves, in the order they failed.
-    private let failures = Mutex<[ByteRange]>([])
     /// Whether any read failed yet: the common case costs one atomic load.
     private let any = Atomic<Bool>(false)
 
@@ -47,19 +45,7 @@ final class MediaErrorZones: Sendable {
             if !inserted { merged.appendCoalescing(zone) }
             zones = merged
         }
-        failures.withLock { $0.append(range) }
         any.store(true, ordering: .releasing)
-    }
-
-    /// Whether a read right next to `range` failed too. The block layer
-    /// merges adjacent reads in flight into one request, and a bad sector
-    /// fails the whole request: a read that failed beside a failed one and
-    /// then reads fine was caught in its neighbour's failure, not flaky.
-    func failedBeside(_ range: ByteRange) -> Bool {
-        guard any.load(ordering: .acquiring) else { return false }
-        return failures.withLock { failures in
-            failures.contains { $0.touches(range) && !$0.overlaps(range) }
-        }
     }
 
     /// The ranges to read `chunk` in, in physical order, when it lies near a

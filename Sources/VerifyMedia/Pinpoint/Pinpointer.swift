@@ -64,9 +64,7 @@ final class Pinpointer {
         var partFailed = false
         for part in parts where !stopped {
             if wholeFailed, let error = job.error {
-                if !narrow(part, error: error) && !(context.errorZones?.failedBeside(job.failed) ?? false) {
-                    sink.flaky(part, error)
-                }
+                if !narrow(part, error: error) { sink.flaky(part, error) }
                 partFailed = true
             } else {
                 partFailed = readAndNarrow(part) || partFailed
@@ -78,7 +76,7 @@ final class Pinpointer {
             // was transient: read the gaps, and only them, to tell.
             var gaps = [job.failed]
             for part in parts { _ = gaps.remove(part) }
-            if gaps.allSatisfy({ readsFine($0) }) && !stopped && !(context.errorZones?.failedBeside(job.failed) ?? false) {
+            if gaps.allSatisfy({ readsFine($0) }) && !stopped {
                 sink.flaky(job.failed, job.error)
             }
         }
