@@ -17,7 +17,7 @@ struct SpaceMapYieldTests {
 
         timer.callStarted()
         #expect(yield.limit(now: now + 500) == nil, "how dense the map is is not known yet")
-        timer.callEnded(records: 8192, bytes: 32 * MiB, cpuNanoseconds: 0)
+        timer.callEnded(records: 8192, bytes: 32 * MiB, filled: true, cpuNanoseconds: 0)
         timer.callStarted()
         #expect(yield.limit(now: now + 1_000) == 1, "mapping 256 records per MiB, nothing planned yet")
         #expect(yield.chunkSize(ioSize: 2 * MiB, now: now + 2_000) == 512 << 10)
@@ -41,7 +41,7 @@ struct SpaceMapYieldTests {
         progress.planningFinished.store(true, ordering: .releasing)
         #expect(yield.limit(now: now + 15_000) == nil, "nothing more to plan")
         progress.planningFinished.store(false, ordering: .releasing)
-        timer.callEnded(records: 0, bytes: 0, cpuNanoseconds: 0)
+        timer.callEnded(records: 0, bytes: 0, filled: false, cpuNanoseconds: 0)
         #expect(yield.limit(now: monotonicNanoseconds() + SpaceMapYield.idleNanoseconds) == nil,
                 "no call for a while: the planners wait for room, nothing to make way for")
     }
@@ -56,7 +56,7 @@ struct SpaceMapYieldTests {
                                   source: ListedExtents(extents: [ByteRange(0, 8 * MiB)]), ioSize: 2 * MiB, mergeGap: 0,
                                   alignment: 512, resumeFrom: nil, yield: yield)
         timer.callStarted()
-        timer.callEnded(records: 8192, bytes: 16 * MiB, cpuNanoseconds: 0)
+        timer.callEnded(records: 8192, bytes: 16 * MiB, filled: true, cpuNanoseconds: 0)
         timer.callStarted()
         let first = try #require(try planner.next())
         #expect(first.range == ByteRange(0, 512 << 10))
@@ -66,7 +66,7 @@ struct SpaceMapYieldTests {
         #expect(rest.first == ByteRange(512 << 10, 2 * MiB), "back to full chunks, ending on the I/O size grid")
         #expect(rest.dropFirst().allSatisfy { $0.count == 2 * MiB && $0.start % (2 * MiB) == 0 })
         #expect(rest.last?.end == 8 * MiB)
-        timer.callEnded(records: 0, bytes: 0, cpuNanoseconds: 0)
+        timer.callEnded(records: 0, bytes: 0, filled: false, cpuNanoseconds: 0)
     }
 
     @Test("on a sparse map (large files, small files) reading never makes way, however little is planned")
@@ -76,11 +76,29 @@ struct SpaceMapYieldTests {
         let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
                                   smallChunk: 512 << 10, reads: 1)
         timer.callStarted()
-        timer.callEnded(records: 4000, bytes: 1 << 30, cpuNanoseconds: 0)
+        timer.callEnded(records: 4000, bytes: 1 << 30, filled: true, cpuNanoseconds: 0)
         timer.callStarted()
         #expect(timer.recordsPerMiB < 4)
         #expect(yield.limit() == nil)
         #expect(yield.chunkSize(ioSize: 2 * MiB) == 2 * MiB)
-        timer.callEnded(records: 0, bytes: 0, cpuNanoseconds: 0)
+        timer.callEnded(records: 0, bytes: 0, filled: false, cpuNanoseconds: 0)
+    }
+
+    @Test("how dense the map is comes from the calls that filled their batch: empty groups and large files mapped beside a dense group do not hide it")
+    func densityIgnoresRangesMappedToTheirEnd() {
+        let progress = ProgressCounters()
+        let timer = SpaceMapTimer()
+        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
+                                  smallChunk: 512 << 10, reads: 4)
+        for _ in 0..<6 {
+            timer.callStarted()
+            timer.callEnded(records: 10, bytes: 4 << 30, filled: false, cpuNanoseconds: 0)
+        }
+        timer.callStarted()
+        timer.callEnded(records: 8192, bytes: 32 * MiB, filled: true, cpuNanoseconds: 0)
+        timer.callStarted()
+        #expect(timer.recordsPerMiB == 256)
+        #expect(yield.limit() == 4, "24 GiB of empty groups mapped beside 32 MiB of a million extents")
+        timer.callEnded(records: 0, bytes: 0, filled: false, cpuNanoseconds: 0)
     }
 }

@@ -73,14 +73,14 @@ final class FsmapStream {
         do {
             try mount.withDescriptor { fd throws(Errno) in try fd.ioctl(CXFS_FS_IOC_GETFSMAP, UnsafeMutableRawPointer(head)) }
         } catch {
-            timer?.callEnded(records: 0, bytes: 0, cpuNanoseconds: threadCPUNanoseconds() - cpuStarted)
+            timer?.callEnded(records: 0, bytes: 0, filled: false, cpuNanoseconds: threadCPUNanoseconds() - cpuStarted)
             throw error
         }
         let count = Int(head.pointee.fmh_entries)
         recordsRead += UInt64(count)
         let reached = count == 0 ? end : min(end, records[count - 1].fmr_physical &+ records[count - 1].fmr_length)
         let covered = reached > keys.0.fmr_physical ? reached - keys.0.fmr_physical : 0
-        timer?.callEnded(records: count, bytes: covered, cpuNanoseconds: threadCPUNanoseconds() - cpuStarted)
+        timer?.callEnded(records: count, bytes: covered, filled: count == capacity, cpuNanoseconds: threadCPUNanoseconds() - cpuStarted)
         if count == 0 {
             finish()
             return false
