@@ -226,4 +226,44 @@ struct MediaErrorZonesTests {
         #expect(MediaErrorZones(ioSize: 3 * 4096 * 10, sectorSize: 4096).pieceSize == 64 << 10)
         #expect(MediaErrorZones(ioSize: 3 * 4096 * 1000, sectorSize: 4096).pieceSize == 3 * 4096 * 1000 / 8 / 4096 * 4096)
     }
+
+    @Test("a read that failed and reads fine failed for a neighbour only if one touching it, one after the other, failed alike while in flight with it and still fails")
+    func failedForANeighbour() {
+        let zones = MediaErrorZones(ioSize: 512 << 10, sectorSize: 512)
+        let kib: UInt64 = 1 << 10
+        let read = { (index: UInt64) in ByteRange(index * 512 * kib, (index + 1) * 512 * kib) }
+        zones.note(read(2))
+        // Reads 1, 2, 3 went as one request; 3 holds the bad sector. Read 4
+        // failed alike next to them, but later; read 6 with another errno.
+        zones.noteFailure(read(1), .EIO, inFlight: 100...200)
+        zones.noteFailure(read(2), .EIO, inFlight: 110...200)
+        zones.noteFailure(read(3), .EIO, inFlight: 120...200)
+        zones.noteFailure(read(4), .EIO, inFlight: 300...400)
+        zones.noteFailure(read(5), .EIO, inFlight: 350...450)
+        zones.noteFailure(read(6), .ENODATA, inFlight: 350...450)
+        let asked = Mutex<[ByteRange]>([])
+        let stillFails = { (range: ByteRange) -> Bool? in
+            asked.withLock { $0.append(range) }
+            return range == read(3)
+        }
+        #expect(zones.failedForANeighbour(read(1), stillFails: stillFails))
+        #expect(asked.withLock { $0 } == [read(2), read(3)], "nearest first, through the chain")
+        #expect(zones.failedForANeighbour(read(2), stillFails: stillFails))
+        #expect(asked.withLock { $0.count } == 2, "what each read showed is kept")
+        #expect(!zones.failedForANeighbour(read(5), stillFails: stillFails), "read 4 reads fine, read 6 failed otherwise")
+        #expect(asked.withLock { $0.last } == read(4))
+        #expect(!zones.failedForANeighbour(read(7), stillFails: stillFails), "never failed")
+        #expect(!zones.failedForANeighbour(read(4), stillFails: { _ in nil }), "stopped: flaky, as it failed once")
+
+        // On a device whose requests take at most 1280 KiB, two 512 KiB reads
+        // may be one request, two 2 MiB reads never (768 + 1280 KiB).
+        let limited = MediaErrorZones(ioSize: 2 << 20, sectorSize: 512, maxRequest: 1280 * kib)
+        limited.note(ByteRange(0, 2 << 20))
+        limited.noteFailure(ByteRange(0, 2 << 20), .EIO, inFlight: 100...200)
+        limited.noteFailure(ByteRange(2 << 20, 4 << 20), .EIO, inFlight: 100...200)
+        limited.noteFailure(ByteRange(8 << 20, (8 << 20) + 512 * kib), .EIO, inFlight: 100...200)
+        limited.noteFailure(ByteRange((8 << 20) + 512 * kib, 9 << 20), .EIO, inFlight: 100...200)
+        #expect(!limited.failedForANeighbour(ByteRange(2 << 20, 4 << 20), stillFails: { _ in true }))
+        #expect(limited.failedForANeighbour(ByteRange((8 << 20) + 512 * kib, 9 << 20), stillFails: { _ in true }))
+    }
 }

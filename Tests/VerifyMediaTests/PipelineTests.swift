@@ -39,16 +39,22 @@ private func pipeline(_ bench: LedgerBench, chunks: Int) -> DevicePipeline {
 }
 
 /// An `AsyncReadQueue` over a `ScriptedDisk`: every read submitted
-/// completes in the same call, in the order it was prepared.
-final class ScriptedQueue: AsyncReadQueue {
+/// completes in the same call, in the order it was prepared. With
+/// `merging`, adjacent reads submitted together are one request, as the
+/// block layer makes them: read as one, and failed as one (EIO).
+final class ScriptedQueue: AsyncReadQueue, @unchecked Sendable {
     let depth: Int
     private let disk: ScriptedDisk
+    private let merging: Bool
     private var prepared: [(slot: Int, range: ByteRange)] = []
     private let buffer = AlignedBuffer(count: 1 << 20)
+    /// The merged requests that failed (read once the scan is over).
+    private(set) var failedRequests: [ByteRange] = []
 
-    init(_ disk: ScriptedDisk, depth: Int) {
+    init(_ disk: ScriptedDisk, depth: Int, merging: Bool = false) {
         self.disk = disk
         self.depth = depth
+        self.merging = merging
     }
 
     func prepare(slot: Int, offset: UInt64, length: Int) {
@@ -58,6 +64,23 @@ final class ScriptedQueue: AsyncReadQueue {
     func submitAndWait(minimum: Int, timeoutNanoseconds: UInt64?, _ completion: (Int, Int) -> Void) throws(Errno) {
         let batch = prepared
         prepared = []
+        if merging {
+            var requests: [[(slot: Int, range: ByteRange)]] = []
+            for read in batch.sorted(by: { $0.range.start < $1.range.start }) {
+                if let last = requests.last?.last, last.range.end == read.range.start {
+                    requests[requests.count - 1].append(read)
+                } else {
+                    requests.append([read])
+                }
+            }
+            for request in requests {
+                let hull = ByteRange(request[0].range.start, request[request.count - 1].range.end)
+                let fine = disk.read(hull, into: buffer, report: false) == .complete
+                if !fine { failedRequests.append(hull) }
+                for (slot, range) in request { completion(slot, fine ? Int(range.count) : -Int(EIO)) }
+            }
+            return
+        }
         for (slot, range) in batch {
             switch disk.read(range, into: buffer, report: false) {
             case .complete: completion(slot, Int(range.count))
@@ -197,5 +220,42 @@ struct PipelineTests {
         }
         let resumeFrom = try #require(resumption.resumeFrom[0])
         #expect(interrupted.allSatisfy { $0.range.end <= resumeFrom || $0.range.start >= resumeFrom })
+    }
+
+    @Test("adjacent reads that failed as one request with a bad sector, and then read fine, are not flaky; reads that failed together and all read fine are, as is one that failed once alone")
+    func mergedFailuresAreNotFlaky() throws {
+        let bench = LedgerBench(size: 160 << 20)
+        let bad: UInt64 = (101 << 20) - 512
+        // Far enough apart (64 MiB) for reads near each to be whole again.
+        let transient: UInt64 = 20 << 20, onceAlone: UInt64 = 130 << 20
+        let failedOnce = Mutex<[ByteRange]>([])
+        let disk = ScriptedDisk { range, _ in
+            if range.start <= bad && bad < range.end { return .failed(.EIO) }
+            for once in [transient, onceAlone] where range.start <= once && once < range.end {
+                let first = failedOnce.withLock { failed in
+                    guard !failed.contains(where: { $0.start <= once && once < $0.end }) else { return false }
+                    failed.append(range)
+                    return true
+                }
+                if first { return .failed(.EIO) }
+            }
+            return .complete
+        }
+        let queue = ScriptedQueue(disk, depth: 4, merging: true)
+        let scan = pipeline(bench, chunks: 160)
+        let threads = scan.start(DeviceReaders(engine: .queued({ queue }), pinpointReader: { disk }, reportingReads: false,
+                                               reporter: nil),
+                                 vanished: { .requested("gone") })
+        #expect(finish(threads, scan, bench.stopSignal))
+        let findings = bench.findings
+        #expect(findings.bad.map(\.range) == [ByteRange(bad, bad + 512)])
+        let withBad = try #require(queue.failedRequests.first { $0.start <= bad && bad < $0.end })
+        let together = try #require(queue.failedRequests.first { $0.start <= transient && transient < $0.end })
+        try #require(withBad.count > 1 << 20 && together.count > 1 << 20, "no reads merged: \(queue.failedRequests)")
+        let alone = try #require(failedOnce.withLock { $0.first { $0.start <= onceAlone && onceAlone < $0.end } })
+        #expect(alone.count < 1 << 20, "near the bad sector, read in pieces")
+        let expected = stride(from: together.start, to: together.end, by: 1 << 20).map { ByteRange($0, $0 + (1 << 20)) } + [alone]
+        #expect(findings.flaky.map(\.range).sorted { $0.start < $1.start } == expected)
+        #expect(bench.ledger.isComplete)
     }
 }

@@ -135,10 +135,15 @@ struct QueuedReadLoop {
                     inflightCount -= 1
                     pacer.finished()
                     freeSlots.append(slot)
+                    let completed = monotonicNanoseconds()
+                    if result < 0 && read.isWhole {
+                        // Before it is narrowed: reads in flight beside it may have failed with it.
+                        context.errorZones?.noteFailure(read.range, Errno(Int32(-result)), inFlight: submitted...completed)
+                    }
                     let outcome = result < 0
                         ? ReadOutcome.failed(Errno(Int32(-result)))
                         : ReadOutcome(transferred: result, wanted: Int(read.range.count))
-                    complete(read, outcome, latency: monotonicNanoseconds() - submitted)
+                    complete(read, outcome, latency: completed - submitted)
                 }
             } catch {
                 // The queue itself failed: the device cannot be read this way.

@@ -17,14 +17,23 @@ final class MediaErrorZones: Sendable {
     private let zones = Mutex<[ByteRange]>([])
     /// Whether any read failed yet: the common case costs one atomic load.
     private let any = Atomic<Bool>(false)
+    /// The latest whole reads of a queue that failed (`noteFailure`), and
+    /// which of them were found to fail still, or to read fine.
+    private let failures = Mutex<[FailedRead]>([])
+    private let stillFailing = Mutex<[ByteRange: Bool]>([:])
+    static let failuresKept = 1024
 
     /// 64 MiB around each failure, read in eighths of the I/O size (at
     /// least 64 KiB, in whole sectors): 256 KiB pieces of 2 MiB chunks.
     static let defaultRadius: UInt64 = 64 << 20
 
-    init(ioSize: Int, sectorSize: Int, radius: UInt64 = MediaErrorZones.defaultRadius) {
+    /// The device's largest request, if known (`BlockDevice.maxRequestBytes`).
+    let maxRequest: UInt64?
+
+    init(ioSize: Int, sectorSize: Int, maxRequest: UInt64? = nil, radius: UInt64 = MediaErrorZones.defaultRadius) {
         let sector = UInt64(max(512, sectorSize))
         let eighth = UInt64(ioSize) / 8 / sector * sector
+        self.maxRequest = maxRequest.flatMap { $0 > 0 ? $0 : nil }
         self.radius = radius
         pieceSize = max(eighth, 64 << 10, sector)
     }
@@ -46,6 +55,69 @@ final class MediaErrorZones: Sendable {
             zones = merged
         }
         any.store(true, ordering: .releasing)
+    }
+
+    /// A whole read of a queue failed with `error`; it was in flight during
+    /// `inFlight` (monotonic nanoseconds). Noted before it is narrowed.
+    func noteFailure(_ range: ByteRange, _ error: Errno, inFlight: ClosedRange<UInt64>) {
+        failures.withLock { failures in
+            if failures.count == MediaErrorZones.failuresKept { failures.removeFirst(failures.count / 2) }
+            failures.append(FailedRead(range: range, error: error, inFlight: inFlight))
+        }
+    }
+
+    /// Whether `range`, which failed and reads fine now, failed as part of
+    /// one request with a read that still fails.
+    ///
+    /// The block layer merges adjacent reads in flight together into one
+    /// request (a 512 KiB read into huge pages merges with its neighbours),
+    /// and a bad sector fails the whole request. So the reads that touch
+    /// `range`, one after the other, failed with the same errno, were in
+    /// flight at the same time as it and could share a request with their
+    /// neighbour are read once more (nearest first, by `stillFails`, nil if
+    /// the scan stopped) until one fails. What each read showed is kept for
+    /// the others.
+    func failedForANeighbour(_ range: ByteRange, stillFails: (ByteRange) -> Bool?) -> Bool {
+        guard any.load(ordering: .acquiring) else { return false }
+        stillFailing.withLock { $0[range] = false }
+        let distance = { (other: ByteRange) in other.start > range.start ? other.start - range.start : range.start - other.start }
+        for other in failures.withLock({ mergeable(with: range, in: $0) }).sorted(by: { distance($0) < distance($1) }) {
+            let known = stillFailing.withLock { $0[other] }
+            guard let fails = known ?? stillFails(other) else { return false }
+            if known == nil { stillFailing.withLock { $0[other] = fails } }
+            if fails { return true }
+        }
+        return false
+    }
+
+    /// The failed reads that one request may have joined to `range`'s:
+    /// chains of touching reads, failed alike, in flight together.
+    private func mergeable(with range: ByteRange, in failures: [FailedRead]) -> [ByteRange] {
+        guard let failure = failures.last(where: { $0.range == range }) else { return [] }
+        var found = [failure]
+        var next = 0
+        while next < found.count {
+            let member = found[next]
+            next += 1
+            for other in failures where other.error == member.error && other.range.touches(member.range)
+                && other.inFlight.overlaps(member.inFlight) && couldShareRequest(member.range, other.range)
+                && !found.contains(where: { $0.range == other.range }) {
+                found.append(other)
+            }
+        }
+        return found.dropFirst().map(\.range)
+    }
+
+    /// Whether two adjacent reads can end up in one request: the block
+    /// layer cuts each into requests of at most `maxRequest` bytes from its
+    /// start, and only the last piece of the first and the first of the
+    /// second can merge. (2 MiB reads on a device taking 1280 KiB cannot:
+    /// 768 KiB and 1280 KiB; 512 KiB reads can.)
+    private func couldShareRequest(_ one: ByteRange, _ other: ByteRange) -> Bool {
+        guard let maxRequest else { return true }
+        let (first, second) = one.start < other.start ? (one, other) : (other, one)
+        let tail = first.count % maxRequest == 0 ? min(first.count, maxRequest) : first.count % maxRequest
+        return tail + min(second.count, maxRequest) <= maxRequest
     }
 
     /// The ranges to read `chunk` in, in physical order, when it lies near a
@@ -85,4 +157,11 @@ struct PieceRead {
     let range: ByteRange
     let outcome: ReadOutcome
     let latencyNanoseconds: UInt64
+}
+
+/// A whole read of a queue that failed, and when it was in flight.
+private struct FailedRead {
+    let range: ByteRange
+    let error: Errno
+    let inFlight: ClosedRange<UInt64>
 }

@@ -64,7 +64,7 @@ final class Pinpointer {
         var partFailed = false
         for part in parts where !stopped {
             if wholeFailed, let error = job.error {
-                if !narrow(part, error: error) { sink.flaky(part, error) }
+                if !narrow(part, error: error) && !failedForItsNeighbour(job) { sink.flaky(part, error) }
                 partFailed = true
             } else {
                 partFailed = readAndNarrow(part) || partFailed
@@ -76,7 +76,7 @@ final class Pinpointer {
             // was transient: read the gaps, and only them, to tell.
             var gaps = [job.failed]
             for part in parts { _ = gaps.remove(part) }
-            if gaps.allSatisfy({ readsFine($0) }) && !stopped {
+            if gaps.allSatisfy({ readsFine($0) }) && !stopped && !failedForItsNeighbour(job) {
                 sink.flaky(job.failed, job.error)
             }
         }
@@ -84,6 +84,17 @@ final class Pinpointer {
             sink.pinpointed(job.chunk, leftover: .deviceGone, error: goneError ?? .ENODEV)
         } else {
             sink.pinpointed(job.chunk, leftover: .interrupted, error: .ECANCELED)
+        }
+    }
+
+    /// Whether the job's read, which reads fine now, failed only as part of
+    /// one request with adjacent reads of which one still fails (its own
+    /// job finds its bad sectors).
+    private func failedForItsNeighbour(_ job: PinpointJob) -> Bool {
+        guard let zones = context.errorZones else { return false }
+        return zones.failedForANeighbour(job.failed) { neighbour in
+            let fine = readsFine(neighbour)
+            return stopped ? nil : !fine
         }
     }
 

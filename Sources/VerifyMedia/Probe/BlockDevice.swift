@@ -44,9 +44,14 @@ public struct BlockDevice: Sendable {
     /// A zoned block device (host-managed or host-aware): realtime groups
     /// start at zone boundaries there, which may leave gaps between them.
     public let isZoned: Bool
+    /// The largest request the block layer makes for it (queue/max_sectors_kb),
+    /// if known: reads are split into requests of this size, and adjacent
+    /// reads are merged into requests no larger.
+    public let maxRequestBytes: UInt64?
 
     public init(role: DeviceRole, path: String, major: UInt32, minor: UInt32, logicalSectorSize: Int, size: UInt64,
-                rotational: Bool, sysfsPath: String, section: ByteRange? = nil, isZoned: Bool = false) {
+                rotational: Bool, sysfsPath: String, section: ByteRange? = nil, isZoned: Bool = false,
+                maxRequestBytes: UInt64? = nil) {
         self.role = role
         self.path = path
         self.major = major
@@ -57,6 +62,7 @@ public struct BlockDevice: Sendable {
         self.sysfsPath = sysfsPath
         self.section = section ?? ByteRange(0, size)
         self.isZoned = isZoned
+        self.maxRequestBytes = maxRequestBytes
     }
 
     public var dev: String { "\(major):\(minor)" }
@@ -69,7 +75,7 @@ public struct BlockDevice: Sendable {
     func section(_ role: DeviceRole, _ section: ByteRange) -> BlockDevice {
         BlockDevice(role: role, path: path, major: major, minor: minor, logicalSectorSize: logicalSectorSize, size: size,
                     rotational: rotational, sysfsPath: sysfsPath, section: section.clamped(to: ByteRange(0, size)),
-                    isZoned: isZoned)
+                    isZoned: isZoned, maxRequestBytes: maxRequestBytes)
     }
 
     /// False once the kernel has removed the device (hot unplug, a dead
@@ -94,8 +100,9 @@ public struct BlockDevice: Sendable {
         let queue = readSysfsValue("\(sysfs)/queue/rotational") != nil ? "\(sysfs)/queue" : "\(sysfs)/../queue"
         let rotational = readSysfsValue("\(queue)/rotational") == "1"
         let zoned = readSysfsValue("\(queue)/zoned").map { $0 != "none" } ?? false
+        let maxRequest = readSysfsValue("\(queue)/max_sectors_kb").flatMap { UInt64($0) }.map { $0 << 10 }
         return BlockDevice(role: role, path: path, major: major, minor: minor, logicalSectorSize: Int(sectorSize), size: size,
-                           rotational: rotational, sysfsPath: sysfs, isZoned: zoned)
+                           rotational: rotational, sysfsPath: sysfs, isZoned: zoned, maxRequestBytes: maxRequest)
     }
 
     /// The /dev node of MAJ:MIN, from sysfs' uevent (DEVNAME=loop0).

@@ -58,7 +58,8 @@ final class DevicePipeline: ScanSink {
         self.groups = groups ?? Array(0..<ledger.lanes.count)
         self.pacer = pacer
         self.stop = stop
-        errorZones = MediaErrorZones(ioSize: tuning.ioSize, sectorSize: device.logicalSectorSize)
+        errorZones = MediaErrorZones(ioSize: tuning.ioSize, sectorSize: device.logicalSectorSize,
+                                     maxRequest: device.maxRequestBytes)
         planningThreads = device.rotational ? 1 : ChunkFeeder.parallelGroups
         queues = LaneQueues(lanes: ledger.lanes.count, order: device.rotational ? .sweep : .nearestReady,
                             budget: tuning.planBudget, reserve: max(8, tuning.queueDepth * 2))
