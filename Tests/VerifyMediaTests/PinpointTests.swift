@@ -196,7 +196,7 @@ struct PinpointTests {
 
 @Suite("Media error zones: reads near a failed one are made smaller")
 struct MediaErrorZonesTests {
-    @Test("only chunks within the radius of a failure are cut, at multiples of an eighth of the I/O size, gaps left out")
+    @Test("only chunks within the radius of a failure are cut, at multiples of the piece size, gaps left out")
     func piecesNearFailures() {
         let zones = MediaErrorZones(ioSize: 1 << 20, sectorSize: 512, radius: 8 << 20)
         let mib: UInt64 = 1 << 20
@@ -204,8 +204,8 @@ struct MediaErrorZonesTests {
         #expect(zones.pieces(of: near) == nil, "no failure yet")
         zones.note(ByteRange(25 * mib, 25 * mib + 512))
         zones.note(ByteRange(60 * mib, 61 * mib))
-        #expect(zones.pieceSize == 128 << 10)
-        #expect(zones.pieces(of: near)?.count == 8)
+        #expect(zones.pieceSize == 256 << 10)
+        #expect(zones.pieces(of: near)?.count == 4)
         let far = Chunk(lane: 0, range: ByteRange(40 * mib, 41 * mib), scope: [ByteRange(40 * mib, 41 * mib)])
         #expect(zones.pieces(of: far) == nil)
         // Two extents far apart in one chunk: a piece each, trimmed to them.
@@ -219,11 +219,11 @@ struct MediaErrorZonesTests {
         #expect(zones.pieces(of: small) == nil)
     }
 
-    @Test("pieces are whole sectors and never below 64 KiB")
+    @Test("pieces are an eighth of the I/O size, whole sectors and never below 256 KiB")
     func pieceSizes() {
         #expect(MediaErrorZones(ioSize: 2 << 20, sectorSize: 512).pieceSize == 256 << 10)
-        #expect(MediaErrorZones(ioSize: 128 << 10, sectorSize: 512).pieceSize == 64 << 10)
-        #expect(MediaErrorZones(ioSize: 3 * 4096 * 10, sectorSize: 4096).pieceSize == 64 << 10)
+        #expect(MediaErrorZones(ioSize: 512 << 10, sectorSize: 512).pieceSize == 256 << 10)
+        #expect(MediaErrorZones(ioSize: 4 << 20, sectorSize: 4096).pieceSize == 512 << 10)
         #expect(MediaErrorZones(ioSize: 3 * 4096 * 1000, sectorSize: 4096).pieceSize == 3 * 4096 * 1000 / 8 / 4096 * 4096)
     }
 

@@ -170,11 +170,11 @@ struct PipelineTests {
         let result = bench.ledger.result(seconds: 1, tuning: bench.tuning).device
         #expect(result.bytesVerified == (64 << 20) - 1024)
         // The first bad sector failed a whole 1 MiB chunk; the second, 37 MiB
-        // further on, an eighth of one.
+        // further on, a piece of 256 KiB.
         let firstFailures = bad.map { sector in failedReads.withLock { $0.first { $0.start <= sector && sector < $0.end } } }
         #expect(firstFailures[0]?.count == 1 << 20)
-        #expect(firstFailures[1]?.count == 128 << 10, "\(String(describing: firstFailures[1]))")
-        #expect(scan.errorZones.pieceSize == 128 << 10)
+        #expect(firstFailures[1]?.count == 256 << 10, "\(String(describing: firstFailures[1]))")
+        #expect(scan.errorZones.pieceSize == 256 << 10)
     }
 
     @Test("a stop ends pinpointing at once: no new read after it, and what was not narrowed is read again on resume (issue 11.4)",

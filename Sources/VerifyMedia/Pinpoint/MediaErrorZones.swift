@@ -24,7 +24,10 @@ final class MediaErrorZones: Sendable {
     static let failuresKept = 1024
 
     /// 64 MiB around each failure, read in eighths of the I/O size (at
-    /// least 64 KiB, in whole sectors): 256 KiB pieces of 2 MiB chunks.
+    /// least 256 KiB, in whole sectors): 256 KiB pieces of 2 MiB chunks.
+    /// Smaller pieces would save bytes but cost reads: with 64 KiB pieces
+    /// of 512 KiB chunks, the pinpoint bench's fault disk served 27 500
+    /// reads instead of 10 500 for 1 % fewer bytes, and took longer.
     static let defaultRadius: UInt64 = 64 << 20
 
     /// The device's largest request, if known (`BlockDevice.maxRequestBytes`).
@@ -35,7 +38,7 @@ final class MediaErrorZones: Sendable {
         let eighth = UInt64(ioSize) / 8 / sector * sector
         self.maxRequest = maxRequest.flatMap { $0 > 0 ? $0 : nil }
         self.radius = radius
-        pieceSize = max(eighth, 64 << 10, sector)
+        pieceSize = max(eighth, 256 << 10, sector)
     }
 
     /// A read of `range` failed with a media error.
