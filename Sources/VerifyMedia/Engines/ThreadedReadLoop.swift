@@ -35,7 +35,12 @@ struct ThreadedReadLoop {
                     let started = monotonicNanoseconds()
                     let outcome = reader.read(chunk.range, into: buffer, report: false)
                     context.pacer.finished()
-                    context.sink.read(chunk, outcome, latencyNanoseconds: monotonicNanoseconds() - started)
+                    let completed = monotonicNanoseconds()
+                    if case .failed(let error) = outcome {
+                        // An I/O scheduler merges other threads' adjacent reads too.
+                        context.errorZones?.noteFailure(chunk.range, error, inFlight: started...completed)
+                    }
+                    context.sink.read(chunk, outcome, latencyNanoseconds: completed - started)
                 }
             }
         }

@@ -17,8 +17,9 @@ final class MediaErrorZones: Sendable {
     private let zones = Mutex<[ByteRange]>([])
     /// Whether any read failed yet: the common case costs one atomic load.
     private let any = Atomic<Bool>(false)
-    /// The latest whole reads of a queue that failed (`noteFailure`), and
-    /// which of them were found to fail still, or to read fine.
+    /// The latest whole reads that failed (`noteFailure`), and which of
+    /// them were found to fail still, or to read fine. Reads one request
+    /// failed fail within microseconds of each other: a window will do.
     private let failures = Mutex<[FailedRead]>([])
     private let stillFailing = Mutex<[ByteRange: Bool]>([:])
     static let failuresKept = 1024
@@ -60,8 +61,8 @@ final class MediaErrorZones: Sendable {
         any.store(true, ordering: .releasing)
     }
 
-    /// A whole read of a queue failed with `error`; it was in flight during
-    /// `inFlight` (monotonic nanoseconds). Noted before it is narrowed.
+    /// A whole read (not a piece) failed with `error`; it was in flight
+    /// during `inFlight` (monotonic nanoseconds). Noted before it is narrowed.
     func noteFailure(_ range: ByteRange, _ error: Errno, inFlight: ClosedRange<UInt64>) {
         failures.withLock { failures in
             if failures.count == MediaErrorZones.failuresKept { failures.removeFirst(failures.count / 2) }
@@ -162,7 +163,7 @@ struct PieceRead {
     let latencyNanoseconds: UInt64
 }
 
-/// A whole read of a queue that failed, and when it was in flight.
+/// A whole read that failed, and when it was in flight.
 private struct FailedRead {
     let range: ByteRange
     let error: Errno
