@@ -3,14 +3,29 @@ import Testing
 
 private let MiB: UInt64 = 1 << 20
 
+/// A yield that makes way below 100 MiB planned ahead until 400 MiB are,
+/// with 512 KiB chunks and `reads` of them in flight.
+private func makeYield(reads: Int) -> (ProgressCounters, SpaceMapTimer, SpaceMapYield) {
+    let progress = ProgressCounters()
+    let timer = SpaceMapTimer()
+    let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
+                              smallChunk: 512 << 10, reads: reads)
+    return (progress, timer, yield)
+}
+
+extension SpaceMapTimer {
+    /// One GETFSMAP call that returned `records` covering `bytes`.
+    fileprivate func mapped(records: Int, bytes: UInt64, filled: Bool) {
+        callStarted()
+        callEnded(records: records, bytes: bytes, filled: filled, cpuNanoseconds: 0)
+    }
+}
+
 @Suite("Reading makes way for the space map while the plan is short")
 struct SpaceMapYieldTests {
     @Test("on a dense map, small, few reads from below the low water mark until the high one, while GETFSMAP runs; full reads once the plan is ahead or done")
     func followsThePlan() {
-        let progress = ProgressCounters()
-        let timer = SpaceMapTimer()
-        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
-                                  smallChunk: 512 << 10, reads: 1)
+        let (progress, timer, yield) = makeYield(reads: 1)
         let pacer = Pacer(limiter: nil, foregroundYield: nil, spaceMapYield: yield)
         let now = monotonicNanoseconds()
         #expect(yield.limit(now: now) == nil, "no GETFSMAP call under way, none lately")
@@ -48,15 +63,11 @@ struct SpaceMapYieldTests {
 
     @Test("while the scan makes way, the planner cuts chunks of the small size, aligned to it")
     func plannerCutsSmallChunks() throws {
-        let progress = ProgressCounters()
-        let timer = SpaceMapTimer()
-        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
-                                  smallChunk: 512 << 10, reads: 1)
+        let (progress, timer, yield) = makeYield(reads: 1)
         let planner = LanePlanner(lane: Lane(index: 0, role: .data, name: "ag 0", range: ByteRange(0, 1 << 30), mapped: true),
                                   source: ListedExtents(extents: [ByteRange(0, 8 * MiB)]), ioSize: 2 * MiB, mergeGap: 0,
                                   alignment: 512, resumeFrom: nil, yield: yield)
-        timer.callStarted()
-        timer.callEnded(records: 8192, bytes: 16 * MiB, filled: true, cpuNanoseconds: 0)
+        timer.mapped(records: 8192, bytes: 16 * MiB, filled: true)
         timer.callStarted()
         let first = try #require(try planner.next())
         #expect(first.range == ByteRange(0, 512 << 10))
@@ -71,12 +82,8 @@ struct SpaceMapYieldTests {
 
     @Test("on a sparse map (large files, small files) reading never makes way, however little is planned")
     func sparseMapNeverYields() {
-        let progress = ProgressCounters()
-        let timer = SpaceMapTimer()
-        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
-                                  smallChunk: 512 << 10, reads: 1)
-        timer.callStarted()
-        timer.callEnded(records: 4000, bytes: 1 << 30, filled: true, cpuNanoseconds: 0)
+        let (_, timer, yield) = makeYield(reads: 1)
+        timer.mapped(records: 4000, bytes: 1 << 30, filled: true)
         timer.callStarted()
         #expect(timer.recordsPerMiB < 4)
         #expect(yield.limit() == nil)
@@ -86,16 +93,9 @@ struct SpaceMapYieldTests {
 
     @Test("how dense the map is comes from the calls that filled their batch: empty groups and large files mapped beside a dense group do not hide it")
     func densityIgnoresRangesMappedToTheirEnd() {
-        let progress = ProgressCounters()
-        let timer = SpaceMapTimer()
-        let yield = SpaceMapYield(progress: progress, timer: timer, lowWater: 100 * MiB, highWater: 400 * MiB,
-                                  smallChunk: 512 << 10, reads: 4)
-        for _ in 0..<6 {
-            timer.callStarted()
-            timer.callEnded(records: 10, bytes: 4 << 30, filled: false, cpuNanoseconds: 0)
-        }
-        timer.callStarted()
-        timer.callEnded(records: 8192, bytes: 32 * MiB, filled: true, cpuNanoseconds: 0)
+        let (_, timer, yield) = makeYield(reads: 4)
+        for _ in 0..<6 { timer.mapped(records: 10, bytes: 4 << 30, filled: false) }
+        timer.mapped(records: 8192, bytes: 32 * MiB, filled: true)
         timer.callStarted()
         #expect(timer.recordsPerMiB == 256)
         #expect(yield.limit() == 4, "24 GiB of empty groups mapped beside 32 MiB of a million extents")
