@@ -22,6 +22,10 @@ struct RangeScanTests {
             try bed.data.resetCounters()
 
             let filesystem = try FilesystemProbe.probe(bed.mountPoint)
+            let data = try #require(filesystem.devices.first { $0.role == .data })
+            let maxSectorsKiB = try String(contentsOfFile: "\(data.sysfsPath)/queue/max_sectors_kb", encoding: .utf8)
+            #expect(data.maxRequestBytes == UInt64(maxSectorsKiB.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 << 10 },
+                    "the largest request, which tells which failed reads one request may have joined")
             let around = ByteRange(bad - (1 << 20), bad + (1 << 20))
             let scanner = try Scanner(filesystem: filesystem, ranges: [DeviceRange(.data, around)], options: ScanOptions(),
                                       engine: .uring)
